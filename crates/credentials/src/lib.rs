@@ -1,7 +1,86 @@
 //! # tenantry-credentials
 //!
-//! How users prove who they are. This crate will hold argon2id password hashing and the
-//! password policy, generated and one-time passwords, sealed PINs for PIN users,
-//! purpose-bound tokens stored only as hashes, verification codes and attempt throttling.
+//! How users prove who they are, secure by default: argon2id password hashing and a
+//! NIST SP 800-63B-4 password policy, generated passwords, one-time passwords, sealed PINs for
+//! PIN users, purpose-bound tokens for links, verification codes, and throttling of failed
+//! sign-ins. Pure apart from the CPU cost of hashing: time and randomness are arguments.
 //!
-//! It is not written yet: see the credential-handling issue. Nothing here is public API.
+//! Every secret is a wrapped type ([`Password`], [`Pin`], [`RawToken`], [`Code`], [`Link`]):
+//! `Debug` and `Display` print `[redacted]`, the memory is zeroized on drop, and equality is
+//! constant-time. Secrets are stored only as hashes — except PINs, which are sealed; the
+//! [`pin`](crate::Pin) docs explain that deviation and its mitigations.
+//!
+//! | what | default | source |
+//! | --- | --- | --- |
+//! | password hash | argon2id, m=19456 KiB, t=2, p=1, 16-byte salt | OWASP Password Storage |
+//! | password length | 15 to 128 characters, NFKC, no composition rules | NIST SP 800-63B-4 §3.1.1.2 |
+//! | blocklist | 19,640 common passwords, also with digits/symbols appended | NIST SP 800-63B-4 |
+//! | tokens | 256 random bits, SHA-256 at rest, single use; reset 1 h, invitation 7 d, automatic login 15 min | ASVS 5.0 V6/V7 |
+//! | codes | 6 digits, 10 min, 5 attempts | NIST SP 800-63B-4 §3.1.3 |
+//! | PINs | 8 digits, sealed (XChaCha20-Poly1305), locked after 10 failures | seed 000 (deviation) |
+//! | throttle | 5 free, then 1 s doubling to 15 min, lock 1 h after 20 | Keycloak, Kanidm |
+//!
+//! ```
+//! use chrono::{TimeZone, Utc};
+//! use rand::SeedableRng;
+//! use tenantry_credentials::*;
+//!
+//! # fn main() -> Result<(), CredentialError> {
+//! let mut rng = rand::rngs::StdRng::seed_from_u64(7); // use an OS-seeded CSPRNG in production
+//! let policy = PasswordPolicy::default();
+//! let mut context = PolicyContext::new();
+//! context.add(ContextKind::Name, "Jürgen Weiß");
+//!
+//! // Seed 001's Generate button.
+//! let password = generate_password(&policy, &context, &mut rng)?;
+//! policy.check(&password, &context)?;
+//! assert_eq!(format!("{password:?}"), "Password([redacted])");
+//!
+//! // Cheap parameters keep this example fast; production uses HashParams::OWASP.
+//! let hash = hash_password(&password, &HashParams::INSECURE_FAST_FOR_TESTS, &mut rng)?;
+//! assert!(verify_password(&password, &hash)?);
+//! assert!(!verify_password(&Password::new("not the password at all"), &hash)?);
+//! assert!(hash.needs_rehash(&HashParams::OWASP));
+//!
+//! // A password-reset link: the raw token goes in the mail, the record into the store.
+//! let now = Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).unwrap();
+//! let user = tenantry_identity::UserId::generate(now, &mut rng);
+//! let purpose = TokenPurpose::PasswordReset;
+//! let (raw, mut record) = issue_token(purpose, user, now, purpose.default_ttl(), None, &mut rng)?;
+//! let link = LinkBuilder::new("https://app.example.com")?.link(purpose, &raw);
+//! assert!(link.expose().starts_with("https://app.example.com/password-reset/"));
+//! assert_eq!(record.redeem(&raw, purpose, None, now)?, user);
+//! assert!(record.redeem(&raw, purpose, None, now).is_err()); // single use
+//! # Ok(())
+//! # }
+//! ```
+
+mod code;
+mod error;
+mod generate;
+mod otp;
+mod password;
+mod pin;
+mod policy;
+mod secret;
+mod throttle;
+mod token;
+
+pub use code::{CodeChannel, CodeRecord, CodeSettings};
+pub use error::CredentialError;
+pub use generate::{GENERATED_CHARS, UNAMBIGUOUS, generate_password};
+pub use otp::{MustSetPassword, OneTimePassword};
+pub use password::{
+    HashParams, MAX_PASSWORD_BYTES, PasswordHash, SALT_BYTES, dummy_hash, hash_password,
+    verify_password,
+};
+pub use pin::{
+    DEFAULT_PIN_DIGITS, MAX_PIN_DIGITS, MAX_PIN_FAILURES, MIN_PIN_DIGITS, Pin, PinKey, PinRecord,
+    SealedPin,
+};
+pub use policy::{ContextKind, PasswordPolicy, PolicyContext, PolicyViolation};
+pub use secret::{Code, Password, RawToken};
+pub use throttle::{Attempts, ThrottleDecision, ThrottlePolicy};
+pub use token::{
+    Link, LinkBuilder, TOKEN_BYTES, TokenHash, TokenPurpose, TokenRecord, issue_token,
+};

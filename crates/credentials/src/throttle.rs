@@ -1,0 +1,152 @@
+//! Throttling of failed sign-ins per identifier: progressive delay, then a lock.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::CredentialError;
+
+/// How failed sign-ins are slowed down, in the spirit of Keycloak's brute-force detection
+/// and Kanidm's soft lock. The defaults:
+///
+/// - the first 5 failures cost nothing (typos happen);
+/// - each further failure doubles a wait, from 1 second up to 15 minutes;
+/// - the 20th consecutive failure locks the identifier for 1 hour, after which it starts over;
+/// - 12 hours without a failure forget the count; a success resets it.
+///
+/// NIST SP 800-63B-4 §3.2.2 caps consecutive failures at 100; these defaults allow at most
+/// 20 per hour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ThrottlePolicy {
+    /// Failures before any delay.
+    pub free_failures: u32,
+    /// The first delay, in seconds.
+    pub base_delay_secs: i64,
+    /// The longest delay, in seconds.
+    pub max_delay_secs: i64,
+    /// Consecutive failures that lock.
+    pub lock_after: u32,
+    /// How long a lock lasts, in seconds.
+    pub lock_secs: i64,
+    /// Quiet time after which failures are forgotten, in seconds.
+    pub reset_after_secs: i64,
+}
+
+impl Default for ThrottlePolicy {
+    fn default() -> Self {
+        Self {
+            free_failures: 5,
+            base_delay_secs: 1,
+            max_delay_secs: 900,
+            lock_after: 20,
+            lock_secs: 3600,
+            reset_after_secs: 12 * 3600,
+        }
+    }
+}
+
+/// The failures recorded for one identifier.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attempts {
+    /// Consecutive failures.
+    pub failures: u32,
+    /// When the last one happened.
+    pub last_failure: Option<DateTime<Utc>>,
+    /// Locked until then.
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+/// Whether a sign-in may be attempted now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ThrottleDecision {
+    /// Go ahead.
+    Allow,
+    /// Not before `until`.
+    Wait {
+        /// The earliest next attempt.
+        until: DateTime<Utc>,
+    },
+    /// Locked until `until`.
+    Locked {
+        /// When the lock ends.
+        until: DateTime<Utc>,
+    },
+}
+
+impl ThrottlePolicy {
+    /// Checks the policy is usable.
+    pub fn validate(&self) -> Result<(), CredentialError> {
+        if self.lock_after == 0 || self.lock_after <= self.free_failures || self.lock_after > 100 {
+            return Err(CredentialError::InvalidSetting(
+                "lock after more than the free failures and at most 100",
+            ));
+        }
+        if self.base_delay_secs < 0
+            || self.max_delay_secs < self.base_delay_secs
+            || self.lock_secs <= 0
+            || self.reset_after_secs <= 0
+        {
+            return Err(CredentialError::InvalidSetting(
+                "throttle durations must be positive and ordered",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The attempts as they stand at `now`: an expired lock or a long quiet starts over.
+    fn current(&self, a: &Attempts, now: DateTime<Utc>) -> Attempts {
+        if a.locked_until.is_some_and(|until| now >= until) {
+            return Attempts::default();
+        }
+        if a.locked_until.is_none()
+            && a.last_failure
+                .is_some_and(|t| now >= t + Duration::seconds(self.reset_after_secs))
+        {
+            return Attempts::default();
+        }
+        *a
+    }
+
+    /// The wait after `failures` consecutive failures.
+    fn delay(&self, failures: u32) -> Duration {
+        if failures <= self.free_failures {
+            return Duration::zero();
+        }
+        let doublings = (failures - self.free_failures - 1).min(40);
+        let secs = self
+            .base_delay_secs
+            .saturating_mul(1i64 << doublings)
+            .min(self.max_delay_secs);
+        Duration::seconds(secs)
+    }
+
+    /// Whether an attempt may be made at `now`.
+    pub fn check(&self, attempts: &Attempts, now: DateTime<Utc>) -> ThrottleDecision {
+        let a = self.current(attempts, now);
+        if let Some(until) = a.locked_until {
+            return ThrottleDecision::Locked { until };
+        }
+        match a.last_failure {
+            Some(t) if now < t + self.delay(a.failures) => ThrottleDecision::Wait {
+                until: t + self.delay(a.failures),
+            },
+            _ => ThrottleDecision::Allow,
+        }
+    }
+
+    /// Records a failed attempt at `now` (made after [`Self::check`] allowed it).
+    pub fn record_failure(&self, attempts: &mut Attempts, now: DateTime<Utc>) {
+        let mut a = self.current(attempts, now);
+        a.failures = a.failures.saturating_add(1);
+        a.last_failure = Some(now);
+        if a.failures >= self.lock_after {
+            a.locked_until = Some(now + Duration::seconds(self.lock_secs));
+        }
+        *attempts = a;
+    }
+
+    /// Records a success: the count starts over.
+    pub fn record_success(&self, attempts: &mut Attempts) {
+        *attempts = Attempts::default();
+    }
+}
