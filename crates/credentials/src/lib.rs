@@ -8,7 +8,7 @@
 //! Every secret is a wrapped type ([`Password`], [`Pin`], [`RawToken`], [`Code`], [`Link`]):
 //! `Debug` and `Display` print `[redacted]`, the memory is zeroized on drop, and equality is
 //! constant-time. Secrets are stored only as hashes — except PINs, which are sealed; the
-//! [`pin`](crate::Pin) docs explain that deviation and its mitigations.
+//! section below explains that deviation and its mitigations.
 //!
 //! | what | default | source |
 //! | --- | --- | --- |
@@ -19,6 +19,26 @@
 //! | codes | 6 digits, 10 min, 5 attempts | NIST SP 800-63B-4 §3.1.3 |
 //! | PINs | 8 digits, sealed (XChaCha20-Poly1305), locked after 10 failures | seed 000 (deviation) |
 //! | throttle | 5 free, then 1 s doubling to 15 min, lock 1 h after 20 | Keycloak, Kanidm |
+//!
+//! ## Why PINs are sealed, not hashed
+//!
+//! OWASP ASVS 5.0 (V6, authentication) and NIST SP 800-63B-4 want memorised secrets stored
+//! only as salted, slow hashes. Seed 000 asks for something a hash cannot give: an admin can
+//! export every PIN user's PIN at any time, as CSV or XLSX, to hand it over "using a secure
+//! method". So a PIN is stored **sealed**: encrypted with XChaCha20-Poly1305 under a 256-bit
+//! key the host supplies (from its secret store, never the database), with the user's id as
+//! associated data so a sealed PIN cannot be moved to another user. This is a deliberate
+//! deviation, and these mitigations bound it:
+//!
+//! - a PIN only lets its user set or reset their password together with the placeholder
+//!   email; it is never a way to sign in by itself;
+//! - a stolen database without the key yields no PIN; the key never sits beside the data;
+//! - verification compares in constant time, counts failures, and locks the PIN after
+//!   [`MAX_PIN_FAILURES`] until an admin resets it (which issues a new PIN);
+//! - the PIN is 8 random digits by default (at least 6), from a CSPRNG;
+//! - `Pin` is a wrapped secret: redacted in `Debug`, zeroized on drop.
+//!
+//! ## Example
 //!
 //! ```
 //! use chrono::{TimeZone, Utc};

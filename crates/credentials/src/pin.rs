@@ -1,22 +1,6 @@
 //! PINs of PIN users (seed 000), sealed so they can be exported again.
 //!
-//! # Why PINs are sealed, not hashed
-//!
-//! OWASP ASVS 5.0 (V6, authentication) and NIST SP 800-63B-4 want memorised secrets stored
-//! only as salted, slow hashes. Seed 000 asks for something a hash cannot give: an admin can
-//! export every PIN user's PIN at any time, as CSV or XLSX, to hand it over "using a secure
-//! method". So a PIN is stored **sealed**: encrypted with XChaCha20-Poly1305 under a 256-bit
-//! key the host supplies (from its secret store, never the database), with the user's id as
-//! associated data so a sealed PIN cannot be moved to another user. This is a deliberate
-//! deviation, and these mitigations bound it:
-//!
-//! - a PIN only lets its user set or reset their password together with the placeholder
-//!   email; it is never a way to sign in by itself;
-//! - a stolen database without the key yields no PIN; the key never sits beside the data;
-//! - verification compares in constant time, counts failures, and locks the PIN after
-//!   [`MAX_PIN_FAILURES`] until an admin resets it (which issues a new PIN);
-//! - the PIN is 8 random digits by default (at least 6), from a CSPRNG;
-//! - `Pin` is a wrapped secret: redacted in `Debug`, zeroized on drop.
+//! See the crate docs, "Why PINs are sealed, not hashed".
 
 use rand::{CryptoRng, RngExt};
 use serde::{Deserialize, Serialize};

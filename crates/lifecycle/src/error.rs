@@ -103,4 +103,8 @@ pub enum SignUpProblem {
     /// The account is blocked: it cannot sign up again.
     #[error("the account is blocked")]
     Blocked,
+    /// An account with this identifier is in use already (or is a consumer or PIN user, who
+    /// come in through their registration link or PIN instead).
+    #[error("an account with this identifier exists")]
+    AlreadyRegistered,
 }

@@ -802,6 +802,46 @@ fn settle(activated: bool, approved: bool) -> (AccountState, Vec<Effect>) {
 }
 
 impl Account {
+    /// What happens when someone uses the sign-up form with an identifier that belongs to
+    /// this account (seed 004): an inactive account is reactivated by its user where self
+    /// sign-up is on; an account not yet activated gets a fresh activation message; a blocked
+    /// account cannot sign up again; one in use, a consumer's or a PIN user's is refused as
+    /// already registered; a deleted one is gone.
+    ///
+    /// Whatever this returns, the service must answer the person at the form the same way
+    /// ("check your email"), so the form does not reveal which accounts exist.
+    pub fn sign_up_again(
+        &self,
+        policy: &LifecyclePolicy,
+        now: DateTime<Utc>,
+    ) -> Result<Transition, LifecycleError> {
+        use AccountState::*;
+        match self.state {
+            Blocked => Err(LifecycleError::SignUp(crate::error::SignUpProblem::Blocked)),
+            Deleted | Inactive => self.apply(Event::Reactivate, Actor::User, policy, now),
+            _ if !policy.sign_up.enabled => Err(LifecycleError::SignUp(
+                crate::error::SignUpProblem::Disabled,
+            )),
+            Created | Invited
+                if !self.activated && matches!(self.kind, UserKind::Standard | UserKind::Guest) =>
+            {
+                let mut next = *self;
+                next.state = Invited;
+                if next.state != self.state {
+                    next.since = now;
+                }
+                Ok(Transition {
+                    from: Some(self.state),
+                    account: next,
+                    effects: vec![Effect::RevokeInvitation, Effect::SendActivation],
+                })
+            }
+            _ => Err(LifecycleError::SignUp(
+                crate::error::SignUpProblem::AlreadyRegistered,
+            )),
+        }
+    }
+
     /// Where an inactive or unblocked account resumes: a consumer is back to `Created` (their
     /// registration link works again); a PIN user without a password back to `Invited` (the
     /// PIN is the way in, nothing is sent); anyone else as [`settle`] says.

@@ -628,3 +628,90 @@ fn sign_up_placement_with_links_domains_and_choices() {
     policy.guest_self_join = true;
     assert!(policy.place(org, &guest, None, now()).is_ok());
 }
+
+#[test]
+fn signing_up_again_with_an_existing_identifier() {
+    let mut policy = LifecyclePolicy::default();
+    policy.sign_up.enabled = true;
+    let active = create(
+        UserKind::Standard,
+        provisioned(WayIn::Password),
+        Actor::Staff,
+        &policy,
+    )
+    .unwrap()
+    .account;
+    let problem = |r: Result<Transition, LifecycleError>| match r {
+        Err(LifecycleError::SignUp(p)) => Some(p),
+        _ => None,
+    };
+    assert_eq!(
+        problem(active.sign_up_again(&policy, now())),
+        Some(SignUpProblem::AlreadyRegistered)
+    );
+    // A blocked user cannot sign up again.
+    let blocked = active
+        .apply(Event::Block, Actor::Staff, &policy, now())
+        .unwrap()
+        .account;
+    assert_eq!(
+        problem(blocked.sign_up_again(&policy, now())),
+        Some(SignUpProblem::Blocked)
+    );
+    // An inactive one reactivates (seed 004), but only where self sign-up is on.
+    let inactive = active
+        .apply(Event::Deactivate, Actor::Staff, &policy, now())
+        .unwrap()
+        .account;
+    assert_eq!(
+        inactive
+            .sign_up_again(&policy, now())
+            .unwrap()
+            .account
+            .state(),
+        AccountState::Active
+    );
+    let off = LifecyclePolicy::default();
+    assert!(matches!(
+        inactive.sign_up_again(&off, now()),
+        Err(LifecycleError::IllegalTransition { .. })
+    ));
+    // Created by staff, never activated: a fresh activation goes out.
+    let created = create(
+        UserKind::Standard,
+        provisioned(WayIn::None),
+        Actor::Staff,
+        &policy,
+    )
+    .unwrap()
+    .account;
+    let t = created.sign_up_again(&policy, now()).unwrap();
+    assert_eq!(
+        (t.account.state(), t.effects),
+        (
+            AccountState::Invited,
+            vec![Effect::RevokeInvitation, Effect::SendActivation]
+        )
+    );
+    // Consumers and deleted accounts are not signed up this way.
+    let consumer = create(
+        UserKind::Consumer,
+        provisioned(WayIn::None),
+        Actor::Staff,
+        &policy,
+    )
+    .unwrap()
+    .account;
+    assert_eq!(
+        problem(consumer.sign_up_again(&policy, now())),
+        Some(SignUpProblem::AlreadyRegistered)
+    );
+    let deleted = active
+        .apply(Event::Delete, Actor::Staff, &policy, now())
+        .unwrap()
+        .account;
+    assert!(matches!(
+        deleted.sign_up_again(&policy, now()),
+        Err(LifecycleError::IllegalTransition { .. })
+    ));
+}
