@@ -1,8 +1,59 @@
 //! # tenantry
 //!
-//! The directory service host applications call. This crate will hold the `Store`,
-//! `Mailer` and `SmsSender` traits, the `Directory` use cases that tie the domain crates
-//! together, atomic changesets, the notification outbox, audit events, an in-memory
-//! reference store and a conformance suite for store implementations.
+//! The directory service host applications call. This release holds its foundations: the
+//! [`Store`] trait (reads, and one all-or-nothing [`Store::commit`] of a [`Changeset`]), the
+//! [`Record`]s it stores, typed [`StoreError`]s with a kind, the [`MemoryStore`] reference
+//! implementation, the [`Mailer`] and [`SmsSender`] traits, an injectable [`Clock`], and — with
+//! the `conformance` feature — a suite any Store implementation runs against itself.
+//! The `Directory` use cases, the outbox dispatcher and the message renderer are not written
+//! yet (see the directory-service issue).
 //!
-//! It is not written yet: see the directory-service issue. Nothing here is public API.
+//! ```
+//! use std::sync::Arc;
+//! use chrono::{TimeZone, Utc};
+//! use rand::SeedableRng;
+//! use tenantry::*;
+//! use tenantry_identity::{Name, OrgId, Organization};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+//! let now = Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).unwrap();
+//! let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+//! let org = Organization::new(OrgId::generate(now, &mut rng), None, Name::parse("Acme")?, now);
+//! let record = OrgRecord { org, lifecycle: Default::default(), entitlements: Default::default() };
+//!
+//! let mut changes = Changeset::new();
+//! changes.insert(Record::Org(record.clone()));
+//! store.commit(changes).await?;
+//!
+//! // A second insert of the same record conflicts, and changes nothing.
+//! let mut again = Changeset::new();
+//! again.insert(Record::Org(record));
+//! let err = store.commit(again).await.unwrap_err();
+//! assert_eq!(err.kind(), StoreErrorKind::Conflict);
+//! assert_eq!(store.orgs().await?.len(), 1);
+//! # Ok(())
+//! # }
+//! ```
+
+mod changeset;
+mod clock;
+#[cfg(feature = "conformance")]
+pub mod conformance;
+mod error;
+mod mail;
+mod memory;
+mod records;
+mod store;
+
+pub use changeset::{Changeset, Committed, Expect};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::{StoreError, StoreErrorKind};
+pub use mail::{DeliveryError, EmailMessage, Mailer, SmsMessage, SmsSender};
+pub use memory::{DEFAULT_PAGE, MAX_PAGE, MemoryStore};
+pub use records::{
+    AuditEvent, Channel, OrgRecord, OutboxMessage, OutboxStatus, Record, RecordKey, UniqueKey,
+    UserRecord, Versioned,
+};
+pub use store::{AuditQuery, ListOf, Page, Store, UserQuery};
