@@ -4,9 +4,10 @@
 //! [`Store`] trait (reads, and one all-or-nothing [`Store::commit`] of a [`Changeset`]), the
 //! [`Record`]s it stores, typed [`StoreError`]s with a kind, the [`MemoryStore`] reference
 //! implementation, the [`Mailer`] and [`SmsSender`] traits, an injectable [`Clock`], and — with
-//! the `conformance` feature — a suite any Store implementation runs against itself.
-//! The `Directory` use cases, the outbox dispatcher and the message renderer are not written
-//! yet (see the directory-service issue).
+//! the `conformance` feature — a suite any Store implementation runs against itself; the
+//! [`DefaultRenderer`] with English and German texts for every message, and the outbox
+//! [`dispatch`]er. The `Directory` use cases are not written yet (see the directory-service
+//! issue).
 //!
 //! ```
 //! use std::sync::Arc;
@@ -44,7 +45,9 @@ pub mod conformance;
 mod error;
 mod mail;
 mod memory;
+mod outbox;
 mod records;
+mod render;
 mod store;
 
 pub use changeset::{Changeset, Committed, Expect};
@@ -52,8 +55,12 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{StoreError, StoreErrorKind};
 pub use mail::{DeliveryError, EmailMessage, Mailer, SmsMessage, SmsSender};
 pub use memory::{DEFAULT_PAGE, MAX_PAGE, MemoryStore};
+pub use outbox::{DispatchReport, RetryPolicy, dispatch};
 pub use records::{
     AuditEvent, Channel, OrgRecord, OutboxMessage, OutboxStatus, Record, RecordKey, UniqueKey,
     UserRecord, Versioned,
+};
+pub use render::{
+    DefaultRenderer, Locale, MessageContext, MessageKind, Rendered, Renderer, html_escape,
 };
 pub use store::{AuditQuery, ListOf, Page, Store, UserQuery};
