@@ -5,9 +5,11 @@
 //! [`Record`]s it stores, typed [`StoreError`]s with a kind, the [`MemoryStore`] reference
 //! implementation, the [`Mailer`] and [`SmsSender`] traits, an injectable [`Clock`], and — with
 //! the `conformance` feature — a suite any Store implementation runs against itself; the
-//! [`DefaultRenderer`] with English and German texts for every message, and the outbox
-//! [`dispatch`]er. The `Directory` use cases are not written yet (see the directory-service
-//! issue).
+//! [`DefaultRenderer`] with English and German texts for every message, the outbox
+//! [`dispatch`]er, and the first [`Directory`] use cases: creating a root organization with
+//! its admin, creating users of every kind, accepting invitations, signing in. The other use
+//! cases of the directory-service issue (grants, lifecycle actions, sign-up, resets, PIN
+//! flow, imports and exports, impersonation) are not written yet.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -42,6 +44,7 @@ mod changeset;
 mod clock;
 #[cfg(feature = "conformance")]
 pub mod conformance;
+mod directory;
 mod error;
 mod mail;
 mod memory;
@@ -52,6 +55,7 @@ mod store;
 
 pub use changeset::{Changeset, Committed, Expect};
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use directory::{Caller, CreatedUser, Directory, DirectoryConfig, DirectoryError, NewUser};
 pub use error::{StoreError, StoreErrorKind};
 pub use mail::{DeliveryError, EmailMessage, Mailer, SmsMessage, SmsSender};
 pub use memory::{DEFAULT_PAGE, MAX_PAGE, MemoryStore};

@@ -1,0 +1,791 @@
+//! The `Directory`: the use cases host applications call.
+//!
+//! Every use case reads what it needs, decides in the pure crates (access for permissions,
+//! lifecycle for states, credentials for secrets), and submits one [`Changeset`] with its
+//! audit events and outbox messages. On `Conflict` it re-reads and decides again, at most
+//! [`DirectoryConfig::max_attempts`] times.
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use chrono::{DateTime, Utc};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use tenantry_access::{
+    AccessError, AccessModel, Catalog, GrantRef, Grantables, Refusal, Resolver, Scope, Target,
+};
+use tenantry_credentials::{
+    Attempts, CredentialError, HashParams, LinkBuilder, Password, PasswordHash, PasswordPolicy,
+    Pin, PinKey, PinRecord, PolicyContext, RawToken, ThrottleDecision, ThrottlePolicy, TokenHash,
+    TokenPurpose, dummy_hash, hash_password, issue_token, verify_password,
+};
+use tenantry_identity::{
+    Email, LoginIdentifier, LoginIdentifiers, ModelError, Name, OrgId, Organization, Profile, User,
+    UserId, UserKind, ValueError, placeholder_email,
+};
+use tenantry_lifecycle::{
+    Account, ActivationMethod, Actor, Creation, Effect, Event, Invitation, LifecycleError, WayIn,
+};
+use tokio::sync::Semaphore;
+use uuid::Uuid;
+
+use crate::changeset::Changeset;
+use crate::clock::Clock;
+use crate::error::{StoreError, StoreErrorKind};
+use crate::records::{
+    AuditEvent, Channel, OrgRecord, OutboxMessage, OutboxStatus, Record, RecordKey, UserRecord,
+};
+use crate::render::{DefaultRenderer, Locale, MessageContext, MessageKind, Renderer};
+use crate::store::{ListOf, Store};
+
+/// How the directory is set up.
+#[derive(Clone, Debug)]
+pub struct DirectoryConfig {
+    /// Builds links from the public base URL (never from a request's Host header).
+    pub links: LinkBuilder,
+    /// argon2id parameters for new hashes (default: OWASP's).
+    pub hash_params: HashParams,
+    /// The password policy.
+    pub password_policy: PasswordPolicy,
+    /// Failed sign-in throttling.
+    pub throttle: ThrottlePolicy,
+    /// Keys that seal PINs: the first seals new ones; all open old ones.
+    pub pin_keys: Vec<PinKey>,
+    /// How often a use case re-reads and decides again after a conflict (default 5).
+    pub max_attempts: u32,
+    /// How many passwords are hashed at once (default: the number of CPUs).
+    pub hashing_concurrency: usize,
+}
+
+impl DirectoryConfig {
+    /// Defaults around the host's public base URL.
+    pub fn new(links: LinkBuilder) -> Self {
+        Self {
+            links,
+            hash_params: HashParams::OWASP,
+            password_policy: PasswordPolicy::default(),
+            throttle: ThrottlePolicy::default(),
+            pin_keys: Vec::new(),
+            max_attempts: 5,
+            hashing_concurrency: std::thread::available_parallelism().map_or(2, usize::from),
+        }
+    }
+}
+
+/// Who calls a use case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Caller {
+    /// The host itself, or an integration, with full authority (bootstrap, SCIM, imports).
+    System,
+    /// A signed-in user, whose permissions are checked.
+    User(UserId),
+}
+
+/// Why a use case failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DirectoryError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A record the use case needs does not exist.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The caller lacks a permission.
+    #[error("denied: {0}")]
+    Denied(String),
+    /// An access guard refused.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    /// The catalog does not know a key.
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    /// The lifecycle refused.
+    #[error(transparent)]
+    Lifecycle(#[from] LifecycleError),
+    /// A credential operation failed (including password policy refusals).
+    #[error(transparent)]
+    Credential(#[from] CredentialError),
+    /// A model rule would break.
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    /// A value is invalid.
+    #[error(transparent)]
+    Value(#[from] ValueError),
+    /// A login identifier of the new or changed user belongs to someone else.
+    #[error("an identifier is already taken")]
+    IdentifierTaken,
+    /// Sign-in failed. The same answer whether the account exists or not.
+    #[error("invalid identifier or password")]
+    InvalidCredentials,
+    /// Too many failed sign-ins for this identifier; try again later.
+    #[error("too many attempts; try again after {until}")]
+    Throttled {
+        /// When the next attempt is allowed.
+        until: DateTime<Utc>,
+    },
+    /// The link is invalid, used or expired (one answer for all three).
+    #[error("the link is invalid or has expired")]
+    InvalidLink,
+    /// Others kept changing the same records; the use case gave up.
+    #[error("the change kept conflicting with concurrent changes; try again")]
+    Contended,
+}
+
+/// A user to create.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// Their kind.
+    pub kind: UserKind,
+    /// Their profile. PIN users need first and last name (for the placeholder email).
+    pub profile: Profile,
+    /// Their identifiers. For PIN users the placeholder email is generated: leave it empty.
+    pub identifiers: LoginIdentifiers,
+    /// Their way in.
+    pub way_in: WayIn,
+    /// The password for [`WayIn::Password`] (seed 001's custom or generated password), or
+    /// the one-time password for [`WayIn::OneTimePassword`].
+    pub password: Option<Password>,
+}
+
+/// What creating a user produced.
+#[derive(Debug, Clone)]
+pub struct CreatedUser {
+    /// The new user's id.
+    pub id: UserId,
+    /// A PIN user's PIN, for the admin's PIN export.
+    pub pin: Option<Pin>,
+    /// A PIN user's generated placeholder email.
+    pub placeholder_email: Option<Email>,
+}
+
+/// The directory service.
+pub struct Directory {
+    store: Arc<dyn Store>,
+    catalog: Catalog,
+    clock: Arc<dyn Clock>,
+    renderer: Arc<dyn Renderer>,
+    config: DirectoryConfig,
+    rng: Mutex<StdRng>,
+    hashing: Arc<Semaphore>,
+    dummy: PasswordHash,
+}
+
+fn conflict(e: &StoreError) -> bool {
+    e.kind() == StoreErrorKind::Conflict
+}
+
+impl Directory {
+    /// A directory over `store`, with the host's permission `catalog`, a `clock` and its
+    /// configuration. Hashes one random password at start, to verify against when an
+    /// identifier is unknown (so unknown and known identifiers take the same time).
+    pub fn new(
+        store: Arc<dyn Store>,
+        catalog: Catalog,
+        clock: Arc<dyn Clock>,
+        config: DirectoryConfig,
+    ) -> Result<Self, DirectoryError> {
+        config.password_policy.validate()?;
+        config.throttle.validate()?;
+        let mut rng = StdRng::from_rng(&mut rand::rng());
+        let dummy = dummy_hash(&config.hash_params, &mut rng)?;
+        let hashing = Arc::new(Semaphore::new(config.hashing_concurrency.max(1)));
+        Ok(Self {
+            store,
+            catalog,
+            clock,
+            renderer: Arc::new(DefaultRenderer),
+            config,
+            rng: Mutex::new(rng),
+            hashing,
+            dummy,
+        })
+    }
+
+    /// Replaces the default renderer.
+    pub fn with_renderer(mut self, renderer: Arc<dyn Renderer>) -> Self {
+        self.renderer = renderer;
+        self
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    fn with_rng<T>(&self, f: impl FnOnce(&mut StdRng) -> T) -> T {
+        f(&mut self.rng.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    fn uuid(&self) -> Uuid {
+        let now = self.clock.now();
+        self.with_rng(|rng| tenantry_identity::uuid_v7(now, rng))
+    }
+
+    fn audit(
+        &self,
+        caller: Caller,
+        org: Option<OrgId>,
+        subject: Option<UserId>,
+        action: &str,
+    ) -> AuditEvent {
+        AuditEvent {
+            id: self.uuid(),
+            at: self.clock.now(),
+            actor: match caller {
+                Caller::System => None,
+                Caller::User(u) => Some(u),
+            },
+            org,
+            subject,
+            action: action.to_owned(),
+            detail: Default::default(),
+        }
+    }
+
+    /// Hashes off the async executor, at most `hashing_concurrency` at once.
+    async fn hash(&self, password: &Password) -> Result<PasswordHash, DirectoryError> {
+        let _permit = self
+            .hashing
+            .acquire()
+            .await
+            .map_err(|_| DirectoryError::Contended)?;
+        let (password, params) = (password.clone(), self.config.hash_params);
+        let seed: [u8; 32] = self.with_rng(|rng| {
+            let mut s = [0u8; 32];
+            rand::Rng::fill_bytes(rng, &mut s);
+            s
+        });
+        tokio::task::spawn_blocking(move || {
+            hash_password(&password, &params, &mut StdRng::from_seed(seed))
+        })
+        .await
+        .map_err(|_| DirectoryError::Contended)?
+        .map_err(DirectoryError::from)
+    }
+
+    async fn verify(
+        &self,
+        password: &Password,
+        hash: &PasswordHash,
+    ) -> Result<bool, DirectoryError> {
+        let _permit = self
+            .hashing
+            .acquire()
+            .await
+            .map_err(|_| DirectoryError::Contended)?;
+        let (password, hash) = (password.clone(), hash.clone());
+        tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+            .await
+            .map_err(|_| DirectoryError::Contended)?
+            .map_err(DirectoryError::from)
+    }
+
+    async fn org(&self, id: OrgId) -> Result<(OrgRecord, u64), DirectoryError> {
+        match self.store.get(&RecordKey::Org(id)).await? {
+            Some(v) => match v.value {
+                Record::Org(o) => Ok((o, v.version)),
+                _ => Err(DirectoryError::NotFound("organization")),
+            },
+            None => Err(DirectoryError::NotFound("organization")),
+        }
+    }
+
+    async fn user(&self, id: UserId) -> Result<(UserRecord, u64), DirectoryError> {
+        match self
+            .store
+            .get(&RecordKey::User(id))
+            .await?
+            .map(|v| (v.value, v.version))
+        {
+            Some((Record::User(u), v)) => Ok((u, v)),
+            _ => Err(DirectoryError::NotFound("user")),
+        }
+    }
+
+    /// A resolver over every organization and the given users with their grants.
+    async fn resolver_for(&self, users: &[UserId]) -> Result<Resolver, DirectoryError> {
+        let mut model = AccessModel::new();
+        for o in self.store.orgs().await? {
+            model.add_org(o.value.org.id, o.value.org.parent);
+            model.entitle(o.value.org.id, o.value.entitlements.iter().cloned());
+        }
+        for &u in users {
+            let Ok((record, _)) = self.user(u).await else {
+                continue;
+            };
+            model.add_user(u, record.user.kind(), record.user.org());
+            for g in self.store.list(&ListOf::GrantsOfUser(u)).await? {
+                if let Record::Grant(r, what) = g.value {
+                    model.set_grant(r.user, r.org, r.scope, what);
+                }
+            }
+        }
+        Ok(Resolver::compile(&self.catalog, &model)?)
+    }
+
+    /// Checks the caller administers `org`.
+    async fn require_admin(&self, caller: Caller, org: OrgId) -> Result<(), DirectoryError> {
+        let Caller::User(user) = caller else {
+            return Ok(());
+        };
+        let resolver = self.resolver_for(&[user]).await?;
+        let decision = resolver.check(user, self.catalog.admin(), Target::Org(org));
+        if decision.is_allowed() {
+            Ok(())
+        } else {
+            Err(DirectoryError::Denied(decision.explain(&self.catalog)))
+        }
+    }
+
+    fn outbox(
+        &self,
+        to: &Email,
+        user: UserId,
+        key: String,
+        rendered: crate::render::Rendered,
+        kind: MessageKind,
+    ) -> OutboxMessage {
+        let now = self.clock.now();
+        OutboxMessage {
+            id: self.uuid(),
+            idempotency_key: key,
+            channel: Channel::Email,
+            to: to.as_str().to_owned(),
+            user: Some(user),
+            kind: kind.as_str().to_owned(),
+            subject: rendered.subject,
+            text: rendered.text,
+            html: Some(rendered.html),
+            created_at: now,
+            status: OutboxStatus::Pending {
+                attempts: 0,
+                next_attempt_at: now,
+            },
+        }
+    }
+
+    /// Creates a root organization (a network, an agency, a partner) with its first admin,
+    /// who gets `admin_grant` there, a password, and is its contact person. The organization
+    /// is entitled to every permission of the catalog.
+    pub async fn create_root_organization(
+        &self,
+        name: Name,
+        admin_profile: Profile,
+        admin_email: Email,
+        password: &Password,
+        admin_grant: Grantables,
+    ) -> Result<(OrgId, UserId), DirectoryError> {
+        let now = self.clock.now();
+        let org_id = OrgId::from_uuid(self.uuid());
+        let user_id = UserId::from_uuid(self.uuid());
+        let ids = LoginIdentifiers {
+            email: Some(admin_email.clone()),
+            ..Default::default()
+        };
+        let user = User::new(user_id, org_id, UserKind::Standard, admin_profile, ids, now)?;
+        self.check_password(password, &user, &name)?;
+        let hash = self.hash(password).await?;
+        let mut org = Organization::new(org_id, None, name, now);
+        org.set_contact_person(&user)?;
+        let entitlements = self
+            .catalog
+            .permissions()
+            .map(|(_, d)| d.key.clone())
+            .collect();
+        let record = OrgRecord {
+            org,
+            lifecycle: Default::default(),
+            entitlements,
+        };
+        let lifecycle = Account::create(
+            UserKind::Standard,
+            Creation::Provisioned {
+                way_in: WayIn::Password,
+            },
+            Actor::System,
+            &record.lifecycle,
+            now,
+        )?;
+        let mut cs = Changeset::new();
+        cs.insert(Record::Org(record))
+            .insert(Record::User(UserRecord {
+                user,
+                account: lifecycle.account,
+                password: Some(hash),
+                last_sign_in: None,
+            }))
+            .insert(Record::Grant(
+                GrantRef {
+                    user: user_id,
+                    org: org_id,
+                    scope: Scope::Organization,
+                },
+                admin_grant,
+            ))
+            .audit(self.audit(Caller::System, Some(org_id), None, "org.created"))
+            .audit(self.audit(Caller::System, Some(org_id), Some(user_id), "user.created"));
+        match self.store.commit(cs).await {
+            Ok(_) => Ok((org_id, user_id)),
+            Err(e) if e.kind() == StoreErrorKind::Duplicate => Err(DirectoryError::IdentifierTaken),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn check_password(
+        &self,
+        password: &Password,
+        user: &User,
+        org_name: &Name,
+    ) -> Result<(), DirectoryError> {
+        let mut ctx = PolicyContext::new();
+        let p = user.profile();
+        for part in [&p.first_name, &p.last_name].into_iter().flatten() {
+            ctx.add(tenantry_credentials::ContextKind::Name, part.as_str());
+        }
+        if let Some(e) = user.sign_in_email() {
+            ctx.add_email(e.as_str());
+        }
+        if let Some(u) = &user.identifiers().username {
+            ctx.add(tenantry_credentials::ContextKind::Username, u.as_str());
+        }
+        ctx.add(
+            tenantry_credentials::ContextKind::Organization,
+            org_name.as_str(),
+        );
+        Ok(self.config.password_policy.check(password, &ctx)?)
+    }
+
+    /// Creates a user of any kind in `org`, with the way in `new.way_in` gives (seeds 000-004):
+    /// checks the caller administers `org`, that the kind is enabled there and the
+    /// organization's required fields; generates a PIN user's placeholder email and PIN;
+    /// writes the invitation, activation or welcome message to the outbox.
+    pub async fn create_user(
+        &self,
+        caller: Caller,
+        org: OrgId,
+        new: NewUser,
+    ) -> Result<CreatedUser, DirectoryError> {
+        self.require_admin(caller, org).await?;
+        for _ in 0..self.config.max_attempts.max(1) {
+            match self.try_create_user(caller, org, new.clone()).await {
+                Err(DirectoryError::Store(e)) if conflict(&e) => continue,
+                other => return other,
+            }
+        }
+        Err(DirectoryError::Contended)
+    }
+
+    async fn try_create_user(
+        &self,
+        caller: Caller,
+        org_id: OrgId,
+        new: NewUser,
+    ) -> Result<CreatedUser, DirectoryError> {
+        let now = self.clock.now();
+        let (org, _) = self.org(org_id).await?;
+        org.org.settings.allows_kind(org_id, new.kind)?;
+        let user_id = UserId::from_uuid(self.uuid());
+        let mut identifiers = new.identifiers.clone();
+        if new.kind == UserKind::Pin {
+            let domain = org
+                .org
+                .settings
+                .pin_users
+                .as_ref()
+                .ok_or(ModelError::PinUsersDisabled(org_id))?
+                .domain
+                .clone();
+            let (first, last) = match (&new.profile.first_name, &new.profile.last_name) {
+                (Some(f), Some(l)) => (f.clone(), l.clone()),
+                _ => {
+                    return Err(ModelError::MissingRequiredFields {
+                        missing: vec![
+                            tenantry_identity::ProfileField::FirstName,
+                            tenantry_identity::ProfileField::LastName,
+                        ],
+                    }
+                    .into());
+                }
+            };
+            let mut taken = std::collections::HashSet::new();
+            let mut found = None;
+            for _ in 0..1000 {
+                let candidate = placeholder_email(&first, &last, &domain, |a| taken.contains(a))?;
+                let key = tenantry_identity::LoginKey::Email(candidate.key());
+                if self.store.user_by_login(&key).await?.is_none() {
+                    found = Some(candidate);
+                    break;
+                }
+                taken.insert(candidate.key());
+            }
+            identifiers.placeholder_email =
+                Some(found.ok_or(ModelError::PlaceholderExhausted { attempts: 1000 })?);
+        }
+        let user = User::new(
+            user_id,
+            org_id,
+            new.kind,
+            new.profile.clone(),
+            identifiers,
+            now,
+        )?;
+        org.org.settings.required_fields.check(&user)?;
+        let actor = if caller == Caller::System {
+            Actor::System
+        } else {
+            Actor::Staff
+        };
+        let t = Account::create(
+            new.kind,
+            Creation::Provisioned { way_in: new.way_in },
+            actor,
+            &org.lifecycle,
+            now,
+        )?;
+        let mut cs = Changeset::new();
+        let mut password = None;
+        let mut pin = None;
+        match (new.way_in, &new.password) {
+            (WayIn::Password, Some(p)) => {
+                self.check_password(p, &user, &org.org.name)?;
+                password = Some(self.hash(p).await?);
+            }
+            (WayIn::OneTimePassword, Some(p)) => {
+                let params = self.config.hash_params;
+                let otp = self.with_rng(|rng| {
+                    tenantry_credentials::OneTimePassword::issue(
+                        user_id,
+                        p,
+                        now,
+                        tenantry_credentials::OneTimePassword::DEFAULT_TTL,
+                        &params,
+                        rng,
+                    )
+                })?;
+                cs.insert(Record::Otp(otp));
+            }
+            (WayIn::Password | WayIn::OneTimePassword, None) => {
+                return Err(CredentialError::InvalidSetting("this way in needs a password").into());
+            }
+            (WayIn::Pin, _) => {
+                let key = self
+                    .config
+                    .pin_keys
+                    .first()
+                    .ok_or(CredentialError::InvalidKey)?;
+                let (record, issued) = self.with_rng(|rng| {
+                    PinRecord::issue(user_id, tenantry_credentials::DEFAULT_PIN_DIGITS, key, rng)
+                })?;
+                cs.insert(Record::Pin(record));
+                pin = Some(issued);
+            }
+            _ => {}
+        }
+        for effect in &t.effects {
+            let (kind, purpose) = match effect {
+                Effect::SendInvitation => (MessageKind::Invitation, TokenPurpose::Invitation),
+                Effect::SendActivation => (MessageKind::ActivationLink, TokenPurpose::Activation),
+                Effect::SendWelcome => (MessageKind::Welcome, TokenPurpose::Invitation),
+                _ => continue,
+            };
+            let Some(to) = user.mailbox().cloned() else {
+                continue;
+            };
+            let ttl = org.lifecycle.invitation_ttl();
+            let invitation = Invitation::issue(user_id, now, ttl)?;
+            let (raw, token) = self.with_rng(|rng| {
+                issue_token(
+                    purpose,
+                    user_id,
+                    now,
+                    ttl,
+                    Some(invitation.generation()),
+                    rng,
+                )
+            })?;
+            let mut ctx = MessageContext::new(
+                kind,
+                Locale::from_language(user.profile().language.as_ref()),
+                &user.display_name(),
+                org.org.name.as_str(),
+            );
+            ctx.link = Some(self.config.links.link(purpose, &raw));
+            ctx.expires_at = Some(token.expires_at);
+            let rendered = self.renderer.render(&ctx);
+            let key = format!("{}:{}:{}", kind.as_str(), user_id, invitation.generation());
+            cs.insert(Record::Invitation(invitation))
+                .insert(Record::Token(token))
+                .insert(Record::Outbox(
+                    self.outbox(&to, user_id, key, rendered, kind),
+                ));
+        }
+        let placeholder = user.identifiers().placeholder_email.clone();
+        cs.insert(Record::User(UserRecord {
+            user,
+            account: t.account,
+            password,
+            last_sign_in: None,
+        }))
+        .audit(self.audit(caller, Some(org_id), Some(user_id), "user.created"));
+        match self.store.commit(cs).await {
+            Ok(_) => Ok(CreatedUser {
+                id: user_id,
+                pin,
+                placeholder_email: placeholder,
+            }),
+            Err(e) if e.kind() == StoreErrorKind::Duplicate => Err(DirectoryError::IdentifierTaken),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Accepts an invitation (or the set-password link of a welcome email): the link's token
+    /// must be valid, unused and current; the password must meet the policy. The account
+    /// becomes active. Returns the user.
+    pub async fn accept_invitation(
+        &self,
+        raw: &RawToken,
+        password: &Password,
+    ) -> Result<UserId, DirectoryError> {
+        for _ in 0..self.config.max_attempts.max(1) {
+            match self.try_accept_invitation(raw, password).await {
+                Err(DirectoryError::Store(e)) if conflict(&e) => continue,
+                other => return other,
+            }
+        }
+        Err(DirectoryError::Contended)
+    }
+
+    async fn try_accept_invitation(
+        &self,
+        raw: &RawToken,
+        password: &Password,
+    ) -> Result<UserId, DirectoryError> {
+        let now = self.clock.now();
+        let purpose = TokenPurpose::Invitation;
+        let key = RecordKey::Token(TokenHash::of(purpose, raw));
+        let Some(found) = self.store.get(&key).await? else {
+            return Err(DirectoryError::InvalidLink);
+        };
+        let Record::Token(mut token) = found.value else {
+            return Err(DirectoryError::InvalidLink);
+        };
+        let user_id = token
+            .redeem(raw, purpose, None, now)
+            .map_err(|_| DirectoryError::InvalidLink)?;
+        let (mut record, user_version) = self.user(user_id).await?;
+        let (org, _) = self.org(record.user.org()).await?;
+        let mut cs = Changeset::new();
+        let invitation = self.store.get(&RecordKey::Invitation(user_id)).await?;
+        if let Some((Record::Invitation(mut inv), version)) =
+            invitation.map(|v| (v.value, v.version))
+        {
+            inv.accept(token.context.unwrap_or(0), now)
+                .map_err(|_| DirectoryError::InvalidLink)?;
+            cs.update(Record::Invitation(inv), version);
+        }
+        let event = if record.account.state() == tenantry_lifecycle::AccountState::Active {
+            None // a welcome link: the account is active already, the user sets a password
+        } else {
+            Some(Event::Activate {
+                method: ActivationMethod::InvitationLink,
+            })
+        };
+        if let Some(event) = event {
+            record.account = record
+                .account
+                .apply(event, Actor::User, &org.lifecycle, now)?
+                .account;
+        }
+        self.check_password(password, &record.user, &org.org.name)?;
+        record.password = Some(self.hash(password).await?);
+        cs.update(Record::Token(token), found.version)
+            .update(Record::User(record), user_version)
+            .audit(self.audit(
+                Caller::User(user_id),
+                Some(org.org.id),
+                Some(user_id),
+                "invitation.accepted",
+            ));
+        self.store.commit(cs).await?;
+        Ok(user_id)
+    }
+
+    /// Signs a user in by email or username and password, with throttling per identifier and
+    /// a rehash when the stored parameters fall below policy. Unknown identifiers, wrong
+    /// passwords and accounts that may not sign in all get [`DirectoryError::InvalidCredentials`]
+    /// after the same work (a dummy hash is verified when there is no real one).
+    pub async fn sign_in(
+        &self,
+        identifier: &str,
+        password: &Password,
+    ) -> Result<UserId, DirectoryError> {
+        let now = self.clock.now();
+        let attempts_key = match LoginIdentifier::parse(identifier) {
+            Ok(id) => format!("sign-in:{}", id.key().as_str()),
+            Err(_) => format!("sign-in:{}", identifier.trim().to_lowercase()),
+        };
+        let stored = self
+            .store
+            .get(&RecordKey::Attempts(attempts_key.clone()))
+            .await?;
+        let (attempts, attempts_version) = match &stored {
+            Some(v) => match &v.value {
+                Record::Attempts(_, a) => (*a, Some(v.version)),
+                _ => (Attempts::default(), Some(v.version)),
+            },
+            None => (Attempts::default(), None),
+        };
+        match self.config.throttle.check(&attempts, now) {
+            ThrottleDecision::Allow => {}
+            ThrottleDecision::Wait { until } | ThrottleDecision::Locked { until } => {
+                return Err(DirectoryError::Throttled { until });
+            }
+        }
+        let found = match LoginIdentifier::parse(identifier) {
+            Ok(id) => self.store.user_by_login(&id.key()).await?,
+            Err(_) => None,
+        };
+        let usable = found
+            .as_ref()
+            .filter(|u| u.value.account.capabilities().may_sign_in && u.value.password.is_some());
+        let hash = usable
+            .and_then(|u| u.value.password.clone())
+            .unwrap_or_else(|| self.dummy.clone());
+        let ok = self.verify(password, &hash).await? && usable.is_some();
+        let mut attempts = attempts;
+        let mut cs = Changeset::new();
+        if !ok {
+            self.config.throttle.record_failure(&mut attempts, now);
+            cs.put(Record::Attempts(attempts_key, attempts), attempts_version);
+            // A lost race on the counter only means this failure may go uncounted once.
+            let _ = self.store.commit(cs).await;
+            return Err(DirectoryError::InvalidCredentials);
+        }
+        let Some(user) = usable.cloned() else {
+            return Err(DirectoryError::InvalidCredentials);
+        };
+        let mut record = user.value;
+        if hash.needs_rehash(&self.config.hash_params) {
+            record.password = Some(self.hash(password).await?);
+        }
+        record.last_sign_in = Some(now);
+        let user_id = record.user.id();
+        let org = record.user.org();
+        if attempts_version.is_some() {
+            self.config.throttle.record_success(&mut attempts);
+            cs.put(Record::Attempts(attempts_key, attempts), attempts_version);
+        }
+        cs.update(Record::User(record), user.version)
+            .audit(self.audit(
+                Caller::User(user_id),
+                Some(org),
+                Some(user_id),
+                "user.signed_in",
+            ));
+        // A concurrent change to the user only costs the last-sign-in stamp; the sign-in stands.
+        match self.store.commit(cs).await {
+            Err(e) if !conflict(&e) => Err(e.into()),
+            _ => Ok(user_id),
+        }
+    }
+}

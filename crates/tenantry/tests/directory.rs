@@ -1,0 +1,400 @@
+//! The Directory's first use cases on MemoryStore: bootstrap, users of every kind,
+//! invitations accepted through the link in the outbox, sign-in with throttling.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers may fail loudly
+
+use std::sync::Arc;
+
+use chrono::{Duration, TimeZone, Utc};
+use tenantry::*;
+use tenantry_access::{Area, Catalog, CatalogBuilder, Grantables, RoleKey};
+use tenantry_credentials::{HashParams, LinkBuilder, Password, PinKey, RawToken};
+use tenantry_identity::*;
+use tenantry_lifecycle::{AccountState, WayIn};
+
+fn catalog() -> Catalog {
+    let mut b = CatalogBuilder::new();
+    b.permission("org.admin", Area::Admin, "administer", &[])
+        .unwrap();
+    b.permission("feed.read", Area::Network, "read", &[])
+        .unwrap();
+    b.role("admin", "Admin", &["org.admin", "feed.read"])
+        .unwrap();
+    b.admin_permission("org.admin");
+    b.build().unwrap()
+}
+
+struct World {
+    dir: Directory,
+    store: Arc<MemoryStore>,
+    clock: Arc<ManualClock>,
+    org: OrgId,
+    admin: UserId,
+}
+
+async fn world() -> World {
+    let store = Arc::new(MemoryStore::new());
+    let clock = Arc::new(ManualClock::new(
+        Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).unwrap(),
+    ));
+    let mut config = DirectoryConfig::new(LinkBuilder::new("https://app.example").unwrap());
+    config.hash_params = HashParams::INSECURE_FAST_FOR_TESTS;
+    config.pin_keys = vec![PinKey::new(1, &[9; 32]).unwrap()];
+    let dir = Directory::new(store.clone(), catalog(), clock.clone(), config).unwrap();
+    let profile = Profile {
+        first_name: Some(NamePart::parse("Ada").unwrap()),
+        ..Profile::default()
+    };
+    let admin_role = Grantables {
+        roles: [RoleKey::new("admin").unwrap()].into(),
+        ..Grantables::new()
+    };
+    let (org, admin) = dir
+        .create_root_organization(
+            Name::parse("Acme Network").unwrap(),
+            profile,
+            Email::parse("ada@acme.example").unwrap(),
+            &Password::new("correct horse battery staple"),
+            admin_role,
+        )
+        .await
+        .unwrap();
+    World {
+        dir,
+        store,
+        clock,
+        org,
+        admin,
+    }
+}
+
+fn standard(email: &str, way_in: WayIn) -> NewUser {
+    NewUser {
+        kind: UserKind::Standard,
+        profile: Profile {
+            first_name: Some(NamePart::parse("Bob").unwrap()),
+            ..Profile::default()
+        },
+        identifiers: LoginIdentifiers {
+            email: Some(Email::parse(email).unwrap()),
+            ..Default::default()
+        },
+        way_in,
+        password: None,
+    }
+}
+
+async fn outbox(store: &MemoryStore, now: chrono::DateTime<Utc>) -> Vec<OutboxMessage> {
+    store
+        .pending_outbox(now + Duration::days(1), 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.value)
+        .collect()
+}
+
+fn token_from(message: &OutboxMessage, purpose: &str) -> RawToken {
+    let marker = format!("https://app.example/{purpose}/");
+    let start = message.text.find(&marker).unwrap() + marker.len();
+    let raw: String = message.text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    RawToken::new(raw)
+}
+
+#[tokio::test]
+async fn bootstrap_then_sign_in_case_insensitively() {
+    let w = world().await;
+    let pw = Password::new("correct horse battery staple");
+    assert_eq!(
+        w.dir.sign_in("ADA@Acme.example", &pw).await.unwrap(),
+        w.admin
+    );
+    let audit = w
+        .store
+        .audit(&AuditQuery {
+            org: Some(w.org),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let actions: Vec<&str> = audit.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["user.signed_in", "user.created", "org.created"]);
+    match w
+        .store
+        .get(&RecordKey::Org(w.org))
+        .await
+        .unwrap()
+        .unwrap()
+        .value
+    {
+        Record::Org(o) => assert_eq!(o.org.contact_person, Some(w.admin)),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn sign_in_answers_the_same_for_unknown_and_wrong_and_throttles() {
+    let w = world().await;
+    let wrong = Password::new("not the password at all");
+    for who in [
+        "ada@acme.example",
+        "nobody@acme.example",
+        "not an identifier!",
+    ] {
+        assert!(
+            matches!(
+                w.dir.sign_in(who, &wrong).await,
+                Err(DirectoryError::InvalidCredentials)
+            ),
+            "{who}"
+        );
+    }
+    for _ in 0..5 {
+        assert!(matches!(
+            w.dir.sign_in("ada@acme.example", &wrong).await,
+            Err(DirectoryError::InvalidCredentials)
+        ));
+    }
+    // Six failures: the next attempt must wait, even with the right password.
+    let right = Password::new("correct horse battery staple");
+    assert!(matches!(
+        w.dir.sign_in("ada@acme.example", &right).await,
+        Err(DirectoryError::Throttled { .. })
+    ));
+    w.clock.advance(Duration::seconds(2));
+    assert_eq!(
+        w.dir.sign_in("ada@acme.example", &right).await.unwrap(),
+        w.admin
+    );
+}
+
+#[tokio::test]
+async fn invitation_flow_through_the_outbox() {
+    let w = world().await;
+    let created = w
+        .dir
+        .create_user(
+            Caller::User(w.admin),
+            w.org,
+            standard("bob@acme.example", WayIn::Invitation),
+        )
+        .await
+        .unwrap();
+    let messages = outbox(&w.store, w.clock.now()).await;
+    assert_eq!(messages.len(), 1);
+    let invite = &messages[0];
+    assert_eq!(
+        (invite.to.as_str(), invite.kind.as_str()),
+        ("bob@acme.example", "invitation")
+    );
+    assert!(invite.subject.contains("Acme Network"));
+    let raw = token_from(invite, "invitation");
+    // Not signed in before accepting.
+    let pw = Password::new("purple monkey dishwasher");
+    assert!(matches!(
+        w.dir.sign_in("bob@acme.example", &pw).await,
+        Err(DirectoryError::InvalidCredentials)
+    ));
+    // A weak password is refused and the link stays usable.
+    assert!(matches!(
+        w.dir.accept_invitation(&raw, &Password::new("short")).await,
+        Err(DirectoryError::Credential(_))
+    ));
+    assert!(matches!(
+        w.dir
+            .accept_invitation(&raw, &Password::new("bob loves acme network"))
+            .await,
+        Err(DirectoryError::Credential(_))
+    ));
+    assert_eq!(
+        w.dir.accept_invitation(&raw, &pw).await.unwrap(),
+        created.id
+    );
+    assert!(
+        matches!(
+            w.dir.accept_invitation(&raw, &pw).await,
+            Err(DirectoryError::InvalidLink)
+        ),
+        "single use"
+    );
+    assert!(matches!(
+        w.dir.accept_invitation(&RawToken::new("forged"), &pw).await,
+        Err(DirectoryError::InvalidLink)
+    ));
+    assert_eq!(
+        w.dir.sign_in("bob@acme.example", &pw).await.unwrap(),
+        created.id
+    );
+    match w
+        .store
+        .get(&RecordKey::User(created.id))
+        .await
+        .unwrap()
+        .unwrap()
+        .value
+    {
+        Record::User(u) => assert_eq!(u.account.state(), AccountState::Active),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn expired_invitations_do_not_work() {
+    let w = world().await;
+    w.dir
+        .create_user(
+            Caller::System,
+            w.org,
+            standard("late@acme.example", WayIn::Invitation),
+        )
+        .await
+        .unwrap();
+    let raw = token_from(&outbox(&w.store, w.clock.now()).await[0], "invitation");
+    w.clock.advance(Duration::days(7));
+    assert!(matches!(
+        w.dir
+            .accept_invitation(&raw, &Password::new("purple monkey dishwasher"))
+            .await,
+        Err(DirectoryError::InvalidLink)
+    ));
+}
+
+#[tokio::test]
+async fn only_admins_create_users_and_identifiers_are_unique() {
+    let w = world().await;
+    let mut bob = standard("bob@acme.example", WayIn::Password);
+    bob.password = Some(Password::new("purple monkey dishwasher"));
+    let bob = w
+        .dir
+        .create_user(Caller::User(w.admin), w.org, bob)
+        .await
+        .unwrap();
+    // Bob holds no grant: he may not create users.
+    let denied = w
+        .dir
+        .create_user(
+            Caller::User(bob.id),
+            w.org,
+            standard("eve@acme.example", WayIn::None),
+        )
+        .await;
+    assert!(
+        matches!(denied, Err(DirectoryError::Denied(_))),
+        "{denied:?}"
+    );
+    let dup = w
+        .dir
+        .create_user(
+            Caller::System,
+            w.org,
+            standard("BOB@acme.example", WayIn::None),
+        )
+        .await;
+    assert!(
+        matches!(dup, Err(DirectoryError::IdentifierTaken)),
+        "{dup:?}"
+    );
+    assert!(
+        outbox(&w.store, w.clock.now()).await.is_empty(),
+        "a password way in sends nothing"
+    );
+}
+
+#[tokio::test]
+async fn pin_users_and_consumers_need_their_settings() {
+    let w = world().await;
+    let pin_user = NewUser {
+        kind: UserKind::Pin,
+        profile: Profile {
+            first_name: Some(NamePart::parse("Jürgen").unwrap()),
+            last_name: Some(NamePart::parse("Weiß").unwrap()),
+            ..Profile::default()
+        },
+        identifiers: LoginIdentifiers {
+            external_id: Some(ExternalId::parse("EMP-1").unwrap()),
+            ..Default::default()
+        },
+        way_in: WayIn::Pin,
+        password: None,
+    };
+    assert!(matches!(
+        w.dir
+            .create_user(Caller::System, w.org, pin_user.clone())
+            .await,
+        Err(DirectoryError::Model(ModelError::PinUsersDisabled(_)))
+    ));
+    // Enable PIN users with a domain.
+    let v = w.store.get(&RecordKey::Org(w.org)).await.unwrap().unwrap();
+    let Record::Org(mut org) = v.value else {
+        panic!()
+    };
+    org.org.settings.pin_users = Some(PinUserSettings {
+        domain: EmailDomain::parse("pins.acme.example").unwrap(),
+    });
+    let mut cs = Changeset::new();
+    cs.update(Record::Org(org), v.version);
+    w.store.commit(cs).await.unwrap();
+    let first = w
+        .dir
+        .create_user(Caller::System, w.org, pin_user.clone())
+        .await
+        .unwrap();
+    assert_eq!(
+        first.placeholder_email.unwrap().as_str(),
+        "juergen.weiss@pins.acme.example"
+    );
+    assert_eq!(first.pin.as_ref().unwrap().expose().len(), 8);
+    let mut second = pin_user;
+    second.identifiers.external_id = Some(ExternalId::parse("EMP-2").unwrap());
+    let second = w
+        .dir
+        .create_user(Caller::System, w.org, second)
+        .await
+        .unwrap();
+    assert_eq!(
+        second.placeholder_email.unwrap().as_str(),
+        "juergen.weiss2@pins.acme.example"
+    );
+    assert!(
+        outbox(&w.store, w.clock.now()).await.is_empty(),
+        "PIN users get no mail"
+    );
+    // Consumers are disabled by default.
+    let consumer = NewUser {
+        kind: UserKind::Consumer,
+        ..standard("c@acme.example", WayIn::None)
+    };
+    assert!(matches!(
+        w.dir.create_user(Caller::System, w.org, consumer).await,
+        Err(DirectoryError::Model(ModelError::ConsumersDisabled(_)))
+    ));
+}
+
+#[tokio::test]
+async fn welcome_way_in_is_active_at_once_and_mails_a_set_password_link() {
+    let w = world().await;
+    let created = w
+        .dir
+        .create_user(
+            Caller::System,
+            w.org,
+            standard("occupant@acme.example", WayIn::Welcome),
+        )
+        .await
+        .unwrap();
+    let messages = outbox(&w.store, w.clock.now()).await;
+    assert_eq!(messages[0].kind, "welcome");
+    let raw = token_from(&messages[0], "invitation");
+    let pw = Password::new("purple monkey dishwasher");
+    assert_eq!(
+        w.dir.accept_invitation(&raw, &pw).await.unwrap(),
+        created.id
+    );
+    assert_eq!(
+        w.dir.sign_in("occupant@acme.example", &pw).await.unwrap(),
+        created.id
+    );
+}
