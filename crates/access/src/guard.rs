@@ -140,8 +140,26 @@ impl Resolver {
         grant: GrantRef,
         change: &Change,
     ) -> Result<Plan, Refusal> {
+        self.plan(Some(actor), grant, change)
+    }
+
+    /// [`Self::guard_change`] for a change the host or an integration makes with the
+    /// organization's own authority: every rule but the actor's (entitlements, kinds,
+    /// requirements, the last admin) still holds.
+    pub fn guard_system_change(&self, grant: GrantRef, change: &Change) -> Result<Plan, Refusal> {
+        self.plan(None, grant, change)
+    }
+
+    fn plan(
+        &self,
+        actor: Option<UserId>,
+        grant: GrantRef,
+        change: &Change,
+    ) -> Result<Plan, Refusal> {
         let catalog = self.catalog();
-        self.user_idx(actor).ok_or(Refusal::UnknownUser(actor))?;
+        if let Some(actor) = actor {
+            self.user_idx(actor).ok_or(Refusal::UnknownUser(actor))?;
+        }
         let t = self
             .user_idx(grant.user)
             .ok_or(Refusal::UnknownUser(grant.user))?;
@@ -149,8 +167,11 @@ impl Resolver {
             .org_idx(grant.org)
             .ok_or(Refusal::UnknownOrganization(grant.org))?;
         let current = self.model().grants.get(&grant).cloned().unwrap_or_default();
-        let actor_here = self.effective(actor, Target::Org(grant.org));
+        let actor_here = actor.map(|a| self.effective(a, Target::Org(grant.org)));
         let authority = |set: PermSet| -> Result<(), Refusal> {
+            let Some(actor_here) = actor_here else {
+                return Ok(());
+            };
             for id in catalog.ids(set) {
                 let needs = catalog.administered_by(id);
                 if !Catalog::has(actor_here, needs) {
@@ -311,7 +332,7 @@ impl Resolver {
             let place_id = self.org_id(place);
             admin_orgs.push(place_id);
             if had && !has {
-                if actor == grant.user {
+                if actor == Some(grant.user) {
                     return Err(Refusal::SelfDemotion);
                 }
                 if home == Some(place_id)

@@ -385,6 +385,7 @@ pub async fn reads(store: &dyn Store) -> Outcome {
         (ListOf::GrantsOfUser(ann.user.id()), 1),
         (ListOf::GrantsAt(org_id), 1),
         (ListOf::TokensOf(ann.user.id()), 1),
+        (ListOf::OutboxOf(ann.user.id()), 0),
     ] {
         let got = attempt!(C, store.list(&of).await).len();
         ensure!(C, got == want, "list({of:?}) gave {got}, want {want}");

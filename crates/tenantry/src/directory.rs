@@ -304,10 +304,23 @@ impl Directory {
 
     /// A resolver over every organization and the given users with their grants.
     async fn resolver_for(&self, users: &[UserId]) -> Result<Resolver, DirectoryError> {
+        Ok(self.resolver_with_orgs(users).await?.0)
+    }
+
+    /// [`Self::resolver_for`], with the organizations as read *before* the grants: a change
+    /// decided on this resolver bumps these versions, so it conflicts with any change to
+    /// admins committed after the read.
+    async fn resolver_with_orgs(
+        &self,
+        users: &[UserId],
+    ) -> Result<(Resolver, std::collections::HashMap<OrgId, (OrgRecord, u64)>), DirectoryError>
+    {
         let mut model = AccessModel::new();
+        let mut orgs = std::collections::HashMap::new();
         for o in self.store.orgs().await? {
             model.add_org(o.value.org.id, o.value.org.parent);
             model.entitle(o.value.org.id, o.value.entitlements.iter().cloned());
+            orgs.insert(o.value.org.id, (o.value, o.version));
         }
         for &u in users {
             let Ok((record, _)) = self.user(u).await else {
@@ -320,7 +333,7 @@ impl Directory {
                 }
             }
         }
-        Ok(Resolver::compile(&self.catalog, &model)?)
+        Ok((Resolver::compile(&self.catalog, &model)?, orgs))
     }
 
     /// Checks the caller administers `org`.
@@ -581,44 +594,8 @@ impl Directory {
             }
             _ => {}
         }
-        for effect in &t.effects {
-            let (kind, purpose) = match effect {
-                Effect::SendInvitation => (MessageKind::Invitation, TokenPurpose::Invitation),
-                Effect::SendActivation => (MessageKind::ActivationLink, TokenPurpose::Activation),
-                Effect::SendWelcome => (MessageKind::Welcome, TokenPurpose::Invitation),
-                _ => continue,
-            };
-            let Some(to) = user.mailbox().cloned() else {
-                continue;
-            };
-            let ttl = org.lifecycle.invitation_ttl();
-            let invitation = Invitation::issue(user_id, now, ttl)?;
-            let (raw, token) = self.with_rng(|rng| {
-                issue_token(
-                    purpose,
-                    user_id,
-                    now,
-                    ttl,
-                    Some(invitation.generation()),
-                    rng,
-                )
-            })?;
-            let mut ctx = MessageContext::new(
-                kind,
-                Locale::from_language(user.profile().language.as_ref()),
-                &user.display_name(),
-                org.org.name.as_str(),
-            );
-            ctx.link = Some(self.config.links.link(purpose, &raw));
-            ctx.expires_at = Some(token.expires_at);
-            let rendered = self.renderer.render(&ctx);
-            let key = format!("{}:{}:{}", kind.as_str(), user_id, invitation.generation());
-            cs.insert(Record::Invitation(invitation))
-                .insert(Record::Token(token))
-                .insert(Record::Outbox(
-                    self.outbox(&to, user_id, key, rendered, kind),
-                ));
-        }
+        self.carry_out(&mut cs, &user, &org, &t.effects, None)
+            .await?;
         let placeholder = user.identifiers().placeholder_email.clone();
         cs.insert(Record::User(UserRecord {
             user,
@@ -788,4 +765,305 @@ impl Directory {
             _ => Ok(user_id),
         }
     }
+    /// Adds to `cs` what the lifecycle's `effects` ask for: link messages with their tokens
+    /// and invitation, revoked invitations and tokens, cancelled mail, a kind change.
+    /// `invitation` is the user's current invitation record and version, if any.
+    async fn carry_out(
+        &self,
+        cs: &mut Changeset,
+        user: &User,
+        org: &OrgRecord,
+        effects: &[Effect],
+        invitation: Option<(Invitation, u64)>,
+    ) -> Result<(), DirectoryError> {
+        let now = self.clock.now();
+        let user_id = user.id();
+        // The invitation as the effects leave it, and its stored version (None: new); written once.
+        let mut invitation: Option<(Invitation, Option<u64>)> =
+            invitation.map(|(inv, v)| (inv, Some(v)));
+        let mut invitation_changed = false;
+        let revoke_tokens = |purposes: &[TokenPurpose]| {
+            let purposes = purposes.to_vec();
+            async move {
+                let mut out = Vec::new();
+                for t in self.store.list(&ListOf::TokensOf(user_id)).await? {
+                    if let Record::Token(token) = &t.value
+                        && purposes.contains(&token.purpose)
+                    {
+                        out.push((t.value.key(), t.version));
+                    }
+                }
+                Ok::<_, DirectoryError>(out)
+            }
+        };
+        let mut deleted = std::collections::HashSet::new();
+        for effect in effects {
+            match effect {
+                Effect::SendInvitation | Effect::SendActivation | Effect::SendWelcome => {
+                    let (kind, purpose) = match effect {
+                        Effect::SendInvitation => {
+                            (MessageKind::Invitation, TokenPurpose::Invitation)
+                        }
+                        Effect::SendActivation => {
+                            (MessageKind::ActivationLink, TokenPurpose::Activation)
+                        }
+                        _ => (MessageKind::Welcome, TokenPurpose::Invitation),
+                    };
+                    let Some(to) = user.mailbox().cloned() else {
+                        continue;
+                    };
+                    let ttl = org.lifecycle.invitation_ttl();
+                    let generation = match &mut invitation {
+                        Some((inv, _)) => inv.resend(now, ttl)?,
+                        None => {
+                            let inv = Invitation::issue(user_id, now, ttl)?;
+                            let g = inv.generation();
+                            invitation = Some((inv, None));
+                            g
+                        }
+                    };
+                    invitation_changed = true;
+                    let (raw, token) = self.with_rng(|rng| {
+                        issue_token(purpose, user_id, now, ttl, Some(generation), rng)
+                    })?;
+                    let mut ctx = MessageContext::new(
+                        kind,
+                        Locale::from_language(user.profile().language.as_ref()),
+                        &user.display_name(),
+                        org.org.name.as_str(),
+                    );
+                    ctx.link = Some(self.config.links.link(purpose, &raw));
+                    ctx.expires_at = Some(token.expires_at);
+                    let rendered = self.renderer.render(&ctx);
+                    let key = format!("{}:{}:{}", kind.as_str(), user_id, generation);
+                    cs.insert(Record::Token(token)).insert(Record::Outbox(
+                        self.outbox(&to, user_id, key, rendered, kind),
+                    ));
+                }
+                Effect::RevokeInvitation => {
+                    if let Some((inv, _)) = &mut invitation {
+                        invitation_changed |= inv.revoke(now).is_ok();
+                    }
+                    for (key, version) in
+                        revoke_tokens(&[TokenPurpose::Invitation, TokenPurpose::Activation]).await?
+                    {
+                        if deleted.insert(format!("{key:?}")) {
+                            cs.delete(key, version);
+                        }
+                    }
+                }
+                Effect::RevokeTokens => {
+                    for (key, version) in revoke_tokens(&TokenPurpose::ALL).await? {
+                        if deleted.insert(format!("{key:?}")) {
+                            cs.delete(key, version);
+                        }
+                    }
+                }
+                Effect::CancelPendingMail => {
+                    for m in self.store.list(&ListOf::OutboxOf(user_id)).await? {
+                        if let Record::Outbox(mut message) = m.value
+                            && matches!(message.status, OutboxStatus::Pending { .. })
+                        {
+                            message.status = OutboxStatus::Cancelled { at: now };
+                            message.text.clear();
+                            message.html = None;
+                            cs.update(Record::Outbox(message), m.version);
+                        }
+                    }
+                }
+                // Sessions live in the host: `AccountChange::end_sessions` tells it.
+                // Staff notices and kind changes are handled by the use cases that cause them.
+                _ => {}
+            }
+        }
+        if let (true, Some((inv, version))) = (invitation_changed, invitation) {
+            cs.put(Record::Invitation(inv), version);
+        }
+        Ok(())
+    }
+
+    /// Moves `user`'s account by `event` (invite, resend or revoke an invitation, approve,
+    /// reject, deactivate, reactivate, block, unblock, delete, resend the welcome email), as
+    /// staff when `caller` is a user (who must administer the user's organization) or as the
+    /// system. An admin the change would take out is refused if they are their
+    /// organization's last one. Returns the new state and whether the host must end the
+    /// user's sessions.
+    pub async fn change_account(
+        &self,
+        caller: Caller,
+        user: UserId,
+        event: Event,
+    ) -> Result<AccountChange, DirectoryError> {
+        let (record, _) = self.user(user).await?;
+        self.require_admin(caller, record.user.org()).await?;
+        for _ in 0..self.config.max_attempts.max(1) {
+            match self.try_change_account(caller, user, event).await {
+                Err(DirectoryError::Store(e)) if conflict(&e) => continue,
+                other => return other,
+            }
+        }
+        Err(DirectoryError::Contended)
+    }
+
+    async fn try_change_account(
+        &self,
+        caller: Caller,
+        user_id: UserId,
+        event: Event,
+    ) -> Result<AccountChange, DirectoryError> {
+        let now = self.clock.now();
+        let (mut record, version) = self.user(user_id).await?;
+        let org_id = record.user.org();
+        let (org, org_version) = self.org(org_id).await?;
+        let actor = if caller == Caller::System {
+            Actor::System
+        } else {
+            Actor::Staff
+        };
+        let t = record.account.apply(event, actor, &org.lifecycle, now)?;
+        let mut cs = Changeset::new();
+        // Leaving use (deactivate, block, delete, reject) must not strand an organization.
+        if !t.account.capabilities().may_sign_in && record.account.capabilities().may_sign_in {
+            let members = self.members_of(org_id).await?;
+            let resolver = self.resolver_for(&members).await?;
+            let admin_orgs = resolver.guard_remove_user(user_id)?;
+            if !admin_orgs.is_empty() {
+                cs.update(Record::Org(org.clone()), org_version);
+            }
+        }
+        let invitation = match self
+            .store
+            .get(&RecordKey::Invitation(user_id))
+            .await?
+            .map(|v| (v.value, v.version))
+        {
+            Some((Record::Invitation(inv), v)) => Some((inv, v)),
+            _ => None,
+        };
+        self.carry_out(&mut cs, &record.user, &org, &t.effects, invitation)
+            .await?;
+        let end_sessions = t.effects.contains(&Effect::RevokeSessions);
+        record.account = t.account;
+        let state = record.account.state();
+        if state == tenantry_lifecycle::AccountState::Deleted {
+            // Deleting releases the user's identifiers and grants; the audit log keeps the id.
+            for g in self.store.list(&ListOf::GrantsOfUser(user_id)).await? {
+                cs.delete(g.value.key(), g.version);
+            }
+            cs.delete(RecordKey::User(user_id), version);
+        } else {
+            cs.update(Record::User(record), version);
+        }
+        cs.audit(self.audit(
+            caller,
+            Some(org_id),
+            Some(user_id),
+            &format!("account.{}", event_name(event)),
+        ));
+        self.store.commit(cs).await?;
+        Ok(AccountChange {
+            state,
+            end_sessions,
+        })
+    }
+
+    async fn members_of(&self, org: OrgId) -> Result<Vec<UserId>, DirectoryError> {
+        let mut out = Vec::new();
+        let mut after = None;
+        loop {
+            let page = self
+                .store
+                .users(&crate::store::UserQuery {
+                    org: Some(org),
+                    after,
+                    limit: crate::memory::MAX_PAGE,
+                    ..Default::default()
+                })
+                .await?;
+            out.extend(page.items.iter().map(|u| u.value.user.id()));
+            match page.next {
+                Some(n) => after = Some(n),
+                None => return Ok(out),
+            }
+        }
+    }
+
+    /// Changes one grant through the access guard: no escalation, within entitlements,
+    /// requirements kept (or cascaded), nobody demotes themselves, no organization loses its
+    /// last admin. Changes that touch admins bump the organizations' versions in the same
+    /// changeset, so concurrent demotions cannot together leave one without an admin.
+    pub async fn change_grant(
+        &self,
+        caller: Caller,
+        grant: GrantRef,
+        change: tenantry_access::Change,
+    ) -> Result<tenantry_access::Plan, DirectoryError> {
+        for _ in 0..self.config.max_attempts.max(1) {
+            match self.try_change_grant(caller, grant, &change).await {
+                Err(DirectoryError::Store(e)) if conflict(&e) => continue,
+                other => return other,
+            }
+        }
+        Err(DirectoryError::Contended)
+    }
+
+    async fn try_change_grant(
+        &self,
+        caller: Caller,
+        grant: GrantRef,
+        change: &tenantry_access::Change,
+    ) -> Result<tenantry_access::Plan, DirectoryError> {
+        let (target, _) = self.user(grant.user).await?;
+        let mut users = self.members_of(grant.org).await?;
+        users.extend(self.members_of(target.user.org()).await?);
+        if let Caller::User(actor) = caller {
+            users.push(actor);
+        }
+        users.push(grant.user);
+        users.sort();
+        users.dedup();
+        let (resolver, orgs) = self.resolver_with_orgs(&users).await?;
+        let plan = match caller {
+            Caller::User(actor) => resolver.guard_change(actor, grant, change)?,
+            Caller::System => resolver.guard_system_change(grant, change)?,
+        };
+        let existing = self
+            .store
+            .get(&RecordKey::Grant(grant))
+            .await?
+            .map(|v| v.version);
+        let mut cs = Changeset::new();
+        match (plan.after.is_empty(), existing) {
+            (true, Some(v)) => {
+                cs.delete(RecordKey::Grant(grant), v);
+            }
+            (true, None) => {}
+            (false, v) => {
+                cs.put(Record::Grant(grant, plan.after.clone()), v);
+            }
+        }
+        for org in &plan.admin_orgs {
+            let (record, version) = orgs
+                .get(org)
+                .cloned()
+                .ok_or(DirectoryError::NotFound("organization"))?;
+            cs.update(Record::Org(record), version);
+        }
+        cs.audit(self.audit(caller, Some(grant.org), Some(grant.user), "grant.changed"));
+        self.store.commit(cs).await?;
+        Ok(plan)
+    }
+}
+
+/// The result of [`Directory::change_account`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AccountChange {
+    /// The account's state afterwards.
+    pub state: tenantry_lifecycle::AccountState,
+    /// The host must end the user's sessions now.
+    pub end_sessions: bool,
+}
+
+fn event_name(event: Event) -> String {
+    event.kind().to_string().replace(' ', "_")
 }

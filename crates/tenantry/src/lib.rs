@@ -7,9 +7,10 @@
 //! the `conformance` feature — a suite any Store implementation runs against itself; the
 //! [`DefaultRenderer`] with English and German texts for every message, the outbox
 //! [`dispatch`]er, and the first [`Directory`] use cases: creating a root organization with
-//! its admin, creating users of every kind, accepting invitations, signing in. The other use
-//! cases of the directory-service issue (grants, lifecycle actions, sign-up, resets, PIN
-//! flow, imports and exports, impersonation) are not written yet.
+//! its admin, creating users of every kind, accepting invitations, signing in, moving accounts
+//! through their life and changing grants. The other use cases of the directory-service issue
+//! (self sign-up, resets, the PIN flow, imports and exports, impersonation, groups and
+//! locations) are not written yet.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -55,7 +56,9 @@ mod store;
 
 pub use changeset::{Changeset, Committed, Expect};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use directory::{Caller, CreatedUser, Directory, DirectoryConfig, DirectoryError, NewUser};
+pub use directory::{
+    AccountChange, Caller, CreatedUser, Directory, DirectoryConfig, DirectoryError, NewUser,
+};
 pub use error::{StoreError, StoreErrorKind};
 pub use mail::{DeliveryError, EmailMessage, Mailer, SmsMessage, SmsSender};
 pub use memory::{DEFAULT_PAGE, MAX_PAGE, MemoryStore};

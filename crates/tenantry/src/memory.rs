@@ -153,6 +153,7 @@ impl Store for MemoryStore {
             (ListOf::GrantsOfUser(u), Record::Grant(g, _)) => g.user == *u,
             (ListOf::GrantsAt(o), Record::Grant(g, _)) => g.org == *o,
             (ListOf::TokensOf(u), Record::Token(t)) => t.user == *u,
+            (ListOf::OutboxOf(u), Record::Outbox(m)) => m.user == Some(*u),
             _ => false,
         };
         let mut out: Vec<(String, Versioned<Record>)> = inner

@@ -59,6 +59,8 @@ pub enum ListOf {
     GrantsAt(OrgId),
     /// The tokens issued to a user.
     TokensOf(UserId),
+    /// The outbox messages for a user.
+    OutboxOf(UserId),
 }
 
 /// Which audit events to read.

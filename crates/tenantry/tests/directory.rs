@@ -398,3 +398,301 @@ async fn welcome_way_in_is_active_at_once_and_mails_a_set_password_link() {
         created.id
     );
 }
+
+use tenantry_access::{Change, GrantRef, Scope};
+use tenantry_lifecycle::Event;
+
+async fn with_bob(w: &World, way_in: WayIn) -> UserId {
+    let mut bob = standard("bob@acme.example", way_in);
+    if way_in == WayIn::Password {
+        bob.password = Some(Password::new("purple monkey dishwasher"));
+    }
+    w.dir
+        .create_user(Caller::User(w.admin), w.org, bob)
+        .await
+        .unwrap()
+        .id
+}
+
+fn admin_role() -> Grantables {
+    Grantables {
+        roles: [RoleKey::new("admin").unwrap()].into(),
+        ..Grantables::new()
+    }
+}
+
+#[tokio::test]
+async fn deactivate_block_and_the_last_admin() {
+    let w = world().await;
+    let bob = with_bob(&w, WayIn::Password).await;
+    let pw = Password::new("purple monkey dishwasher");
+    let change = w
+        .dir
+        .change_account(Caller::User(w.admin), bob, Event::Deactivate)
+        .await
+        .unwrap();
+    assert_eq!(
+        change,
+        AccountChange {
+            state: AccountState::Inactive,
+            end_sessions: true
+        }
+    );
+    assert!(matches!(
+        w.dir.sign_in("bob@acme.example", &pw).await,
+        Err(DirectoryError::InvalidCredentials)
+    ));
+    w.dir
+        .change_account(Caller::User(w.admin), bob, Event::Reactivate)
+        .await
+        .unwrap();
+    assert_eq!(w.dir.sign_in("bob@acme.example", &pw).await.unwrap(), bob);
+    w.dir
+        .change_account(Caller::User(w.admin), bob, Event::Block)
+        .await
+        .unwrap();
+    // Bob administers nothing; the system never unblocks (only staff do).
+    assert!(matches!(
+        w.dir
+            .change_account(Caller::User(bob), bob, Event::Unblock)
+            .await,
+        Err(DirectoryError::Denied(_))
+    ));
+    assert!(matches!(
+        w.dir
+            .change_account(Caller::System, bob, Event::Unblock)
+            .await,
+        Err(DirectoryError::Lifecycle(_))
+    ));
+    assert_eq!(
+        w.dir
+            .change_account(Caller::User(w.admin), bob, Event::Unblock)
+            .await
+            .unwrap()
+            .state,
+        AccountState::Active
+    );
+    // Ada is the only admin: she cannot be deactivated, blocked or deleted.
+    for event in [Event::Deactivate, Event::Block, Event::Delete] {
+        let r = w
+            .dir
+            .change_account(Caller::User(w.admin), w.admin, event)
+            .await;
+        assert!(
+            matches!(
+                r,
+                Err(DirectoryError::Refused(
+                    tenantry_access::Refusal::LastAdmin { .. }
+                ))
+            ),
+            "{event:?}: {r:?}"
+        );
+    }
+    // Deleting Bob frees his email.
+    w.dir
+        .change_account(Caller::User(w.admin), bob, Event::Delete)
+        .await
+        .unwrap();
+    assert!(w.store.get(&RecordKey::User(bob)).await.unwrap().is_none());
+    w.dir
+        .create_user(
+            Caller::User(w.admin),
+            w.org,
+            standard("bob@acme.example", WayIn::None),
+        )
+        .await
+        .unwrap();
+    let audit = w
+        .store
+        .audit(&AuditQuery {
+            subject: Some(bob),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == "account.delete" && e.actor == Some(w.admin))
+    );
+}
+
+#[tokio::test]
+async fn invitation_later_and_resend_replaces_the_link() {
+    let w = world().await;
+    let bob = with_bob(&w, WayIn::None).await;
+    assert!(
+        outbox(&w.store, w.clock.now()).await.is_empty(),
+        "seed 002: no invitation unless asked"
+    );
+    w.dir
+        .change_account(Caller::User(w.admin), bob, Event::Invite)
+        .await
+        .unwrap();
+    let first = token_from(&outbox(&w.store, w.clock.now()).await[0], "invitation");
+    w.dir
+        .change_account(Caller::User(w.admin), bob, Event::ResendInvitation)
+        .await
+        .unwrap();
+    let messages = outbox(&w.store, w.clock.now()).await;
+    assert_eq!(messages.len(), 2);
+    let second = messages
+        .iter()
+        .map(|m| token_from(m, "invitation"))
+        .find(|t| *t != first)
+        .unwrap();
+    let pw = Password::new("purple monkey dishwasher");
+    assert!(
+        matches!(
+            w.dir.accept_invitation(&first, &pw).await,
+            Err(DirectoryError::InvalidLink)
+        ),
+        "the older link stops working"
+    );
+    assert_eq!(w.dir.accept_invitation(&second, &pw).await.unwrap(), bob);
+}
+
+#[tokio::test]
+async fn grants_go_through_the_guard() {
+    let w = world().await;
+    let bob = with_bob(&w, WayIn::Password).await;
+    let bob_grant = GrantRef {
+        user: bob,
+        org: w.org,
+        scope: Scope::Organization,
+    };
+    let ada_grant = GrantRef {
+        user: w.admin,
+        org: w.org,
+        scope: Scope::Organization,
+    };
+    // Bob cannot make himself an admin.
+    let r = w
+        .dir
+        .change_grant(Caller::User(bob), bob_grant, Change::Grant(admin_role()))
+        .await;
+    assert!(
+        matches!(
+            r,
+            Err(DirectoryError::Refused(
+                tenantry_access::Refusal::NotAdministrator { .. }
+            ))
+        ),
+        "{r:?}"
+    );
+    // Ada can; the org's version moves because its admins changed.
+    let before = w
+        .store
+        .get(&RecordKey::Org(w.org))
+        .await
+        .unwrap()
+        .unwrap()
+        .version;
+    let plan = w
+        .dir
+        .change_grant(
+            Caller::User(w.admin),
+            bob_grant,
+            Change::Grant(admin_role()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(plan.admin_orgs, vec![w.org]);
+    assert_eq!(
+        w.store
+            .get(&RecordKey::Org(w.org))
+            .await
+            .unwrap()
+            .unwrap()
+            .version,
+        before + 1
+    );
+    // Nobody removes their own admin permission.
+    let revoke = || Change::Revoke {
+        what: admin_role(),
+        cascade: true,
+    };
+    assert!(matches!(
+        w.dir
+            .change_grant(Caller::User(w.admin), ada_grant, revoke())
+            .await,
+        Err(DirectoryError::Refused(
+            tenantry_access::Refusal::SelfDemotion
+        ))
+    ));
+    // Bob demotes Ada; then Bob is the last admin and cannot be demoted by the system.
+    w.dir
+        .change_grant(Caller::User(bob), ada_grant, revoke())
+        .await
+        .unwrap();
+    assert!(matches!(
+        w.dir
+            .create_user(
+                Caller::User(w.admin),
+                w.org,
+                standard("x@acme.example", WayIn::None)
+            )
+            .await,
+        Err(DirectoryError::Denied(_))
+    ));
+    let r = w
+        .dir
+        .change_grant(Caller::System, bob_grant, revoke())
+        .await;
+    assert!(
+        matches!(
+            r,
+            Err(DirectoryError::Refused(
+                tenantry_access::Refusal::LastAdmin { .. }
+            ))
+        ),
+        "{r:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_admins_demoting_each_other_at_once_leave_one_admin() {
+    for _ in 0..20 {
+        let w = Arc::new(world().await);
+        let bob = with_bob(&w, WayIn::Password).await;
+        let bob_grant = GrantRef {
+            user: bob,
+            org: w.org,
+            scope: Scope::Organization,
+        };
+        let ada_grant = GrantRef {
+            user: w.admin,
+            org: w.org,
+            scope: Scope::Organization,
+        };
+        w.dir
+            .change_grant(
+                Caller::User(w.admin),
+                bob_grant,
+                Change::Grant(admin_role()),
+            )
+            .await
+            .unwrap();
+        let revoke = Change::Revoke {
+            what: admin_role(),
+            cascade: true,
+        };
+        let (w1, w2) = (w.clone(), w.clone());
+        let (r1, r2) = (revoke.clone(), revoke);
+        let a = tokio::spawn(async move {
+            w1.dir
+                .change_grant(Caller::User(w1.admin), bob_grant, r1)
+                .await
+        });
+        let b = tokio::spawn(
+            async move { w2.dir.change_grant(Caller::User(bob), ada_grant, r2).await },
+        );
+        let (a, b) = (a.await.unwrap(), b.await.unwrap());
+        assert!(
+            a.is_ok() != b.is_ok(),
+            "exactly one demotion wins: {a:?} / {b:?}"
+        );
+        let grants = w.store.list(&ListOf::GrantsAt(w.org)).await.unwrap();
+        assert_eq!(grants.len(), 1, "one admin grant is left");
+    }
+}
