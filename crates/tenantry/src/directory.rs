@@ -174,6 +174,25 @@ fn conflict(e: &StoreError) -> bool {
     e.kind() == StoreErrorKind::Conflict
 }
 
+/// Runs a use case's `try_` step until it does not fail with a store `Conflict`, at most
+/// `max_attempts` times; each attempt re-reads and decides again. (A macro, not an async
+/// closure: the futures must stay `Send` for hosts that spawn them.)
+macro_rules! retrying {
+    ($self:ident, $attempt:expr) => {{
+        let mut outcome = Err(DirectoryError::Contended);
+        for _ in 0..$self.config.max_attempts.max(1) {
+            match $attempt.await {
+                Err(DirectoryError::Store(e)) if conflict(&e) => continue,
+                other => {
+                    outcome = other;
+                    break;
+                }
+            }
+        }
+        outcome
+    }};
+}
+
 impl Directory {
     /// A directory over `store`, with the host's permission `catalog`, a `clock` and its
     /// configuration. Hashes one random password at start, to verify against when an
@@ -479,13 +498,7 @@ impl Directory {
         new: NewUser,
     ) -> Result<CreatedUser, DirectoryError> {
         self.require_admin(caller, org).await?;
-        for _ in 0..self.config.max_attempts.max(1) {
-            match self.try_create_user(caller, org, new.clone()).await {
-                Err(DirectoryError::Store(e)) if conflict(&e) => continue,
-                other => return other,
-            }
-        }
-        Err(DirectoryError::Contended)
+        retrying!(self, self.try_create_user(caller, org, new.clone()))
     }
 
     async fn try_create_user(
@@ -623,13 +636,7 @@ impl Directory {
         raw: &RawToken,
         password: &Password,
     ) -> Result<UserId, DirectoryError> {
-        for _ in 0..self.config.max_attempts.max(1) {
-            match self.try_accept_invitation(raw, password).await {
-                Err(DirectoryError::Store(e)) if conflict(&e) => continue,
-                other => return other,
-            }
-        }
-        Err(DirectoryError::Contended)
+        retrying!(self, self.try_accept_invitation(raw, password))
     }
 
     async fn try_accept_invitation(
@@ -896,13 +903,7 @@ impl Directory {
     ) -> Result<AccountChange, DirectoryError> {
         let (record, _) = self.user(user).await?;
         self.require_admin(caller, record.user.org()).await?;
-        for _ in 0..self.config.max_attempts.max(1) {
-            match self.try_change_account(caller, user, event).await {
-                Err(DirectoryError::Store(e)) if conflict(&e) => continue,
-                other => return other,
-            }
-        }
-        Err(DirectoryError::Contended)
+        retrying!(self, self.try_change_account(caller, user, event))
     }
 
     async fn try_change_account(
@@ -998,13 +999,7 @@ impl Directory {
         grant: GrantRef,
         change: tenantry_access::Change,
     ) -> Result<tenantry_access::Plan, DirectoryError> {
-        for _ in 0..self.config.max_attempts.max(1) {
-            match self.try_change_grant(caller, grant, &change).await {
-                Err(DirectoryError::Store(e)) if conflict(&e) => continue,
-                other => return other,
-            }
-        }
-        Err(DirectoryError::Contended)
+        retrying!(self, self.try_change_grant(caller, grant, &change))
     }
 
     async fn try_change_grant(
