@@ -1048,6 +1048,285 @@ impl Directory {
         self.store.commit(cs).await?;
         Ok(plan)
     }
+    /// "Forgot password" (seed 002): mails a reset link valid one hour if `identifier`
+    /// belongs to an account that may sign in and has a mailbox; an older reset link stops
+    /// working. Answers `Ok(())` either way, so the form does not reveal which accounts exist.
+    pub async fn request_password_reset(&self, identifier: &str) -> Result<(), DirectoryError> {
+        let Ok(id) = LoginIdentifier::parse(identifier) else {
+            return Ok(());
+        };
+        let Some(found) = self.store.user_by_login(&id.key()).await? else {
+            return Ok(());
+        };
+        if !found.value.account.capabilities().may_sign_in {
+            return Ok(());
+        }
+        // A conflict means the account changed meanwhile; the person can simply ask again.
+        match self
+            .queue_reset(Caller::User(found.value.user.id()), &found.value.user)
+            .await
+        {
+            Err(DirectoryError::Store(e)) if conflict(&e) => Ok(()),
+            other => other,
+        }
+    }
+
+    /// An admin triggers a password reset for `user` (seed 002's Reset Password button).
+    pub async fn reset_password_by_admin(
+        &self,
+        caller: Caller,
+        user: UserId,
+    ) -> Result<(), DirectoryError> {
+        let (record, _) = self.user(user).await?;
+        self.require_admin(caller, record.user.org()).await?;
+        if record.user.mailbox().is_none() {
+            return Err(DirectoryError::NotFound("mailbox"));
+        }
+        retrying!(self, self.queue_reset(caller, &record.user))
+    }
+
+    async fn queue_reset(&self, caller: Caller, user: &User) -> Result<(), DirectoryError> {
+        let Some(to) = user.mailbox().cloned() else {
+            return Ok(());
+        };
+        let now = self.clock.now();
+        let (org, _) = self.org(user.org()).await?;
+        let purpose = TokenPurpose::PasswordReset;
+        let mut cs = Changeset::new();
+        for t in self.store.list(&ListOf::TokensOf(user.id())).await? {
+            if matches!(&t.value, Record::Token(token) if token.purpose == purpose) {
+                cs.delete(t.value.key(), t.version);
+            }
+        }
+        let (raw, token) = self.with_rng(|rng| {
+            issue_token(purpose, user.id(), now, purpose.default_ttl(), None, rng)
+        })?;
+        let mut ctx = MessageContext::new(
+            MessageKind::PasswordReset,
+            Locale::from_language(user.profile().language.as_ref()),
+            &user.display_name(),
+            org.org.name.as_str(),
+        );
+        ctx.link = Some(self.config.links.link(purpose, &raw));
+        ctx.expires_at = Some(token.expires_at);
+        let rendered = self.renderer.render(&ctx);
+        let key = format!(
+            "{}:{}:{}",
+            MessageKind::PasswordReset.as_str(),
+            user.id(),
+            token.hash.to_hex()
+        );
+        let message = self.outbox(&to, user.id(), key, rendered, MessageKind::PasswordReset);
+        cs.insert(Record::Token(token))
+            .insert(Record::Outbox(message))
+            .audit(self.audit(
+                caller,
+                Some(user.org()),
+                Some(user.id()),
+                "password.reset_requested",
+            ));
+        self.store.commit(cs).await?;
+        Ok(())
+    }
+
+    /// Sets a new password through a reset link: the link works once and within its hour;
+    /// the password must meet the policy. A "password changed" notice is mailed (security
+    /// notices are never suppressed).
+    pub async fn reset_password(
+        &self,
+        raw: &RawToken,
+        password: &Password,
+    ) -> Result<UserId, DirectoryError> {
+        retrying!(self, self.try_reset_password(raw, password))
+    }
+
+    async fn try_reset_password(
+        &self,
+        raw: &RawToken,
+        password: &Password,
+    ) -> Result<UserId, DirectoryError> {
+        let now = self.clock.now();
+        let purpose = TokenPurpose::PasswordReset;
+        let Some(found) = self
+            .store
+            .get(&RecordKey::Token(TokenHash::of(purpose, raw)))
+            .await?
+        else {
+            return Err(DirectoryError::InvalidLink);
+        };
+        let Record::Token(mut token) = found.value else {
+            return Err(DirectoryError::InvalidLink);
+        };
+        let user_id = token
+            .redeem(raw, purpose, None, now)
+            .map_err(|_| DirectoryError::InvalidLink)?;
+        let (mut record, version) = self.user(user_id).await?;
+        if !record.account.capabilities().may_sign_in {
+            return Err(DirectoryError::InvalidLink);
+        }
+        let (org, _) = self.org(record.user.org()).await?;
+        self.check_password(password, &record.user, &org.org.name)?;
+        record.password = Some(self.hash(password).await?);
+        let mut cs = Changeset::new();
+        cs.update(Record::Token(token), found.version);
+        self.password_changed(&mut cs, &record.user, &org);
+        cs.update(Record::User(record), version).audit(self.audit(
+            Caller::User(user_id),
+            Some(org.org.id),
+            Some(user_id),
+            "password.reset",
+        ));
+        self.store.commit(cs).await?;
+        Ok(user_id)
+    }
+
+    fn password_changed(&self, cs: &mut Changeset, user: &User, org: &OrgRecord) {
+        let Some(to) = user.mailbox().cloned() else {
+            return;
+        };
+        let ctx = MessageContext::new(
+            MessageKind::PasswordChanged,
+            Locale::from_language(user.profile().language.as_ref()),
+            &user.display_name(),
+            org.org.name.as_str(),
+        );
+        let rendered = self.renderer.render(&ctx);
+        let key = format!(
+            "{}:{}:{}",
+            MessageKind::PasswordChanged.as_str(),
+            user.id(),
+            self.uuid()
+        );
+        cs.insert(Record::Outbox(self.outbox(
+            &to,
+            user.id(),
+            key,
+            rendered,
+            MessageKind::PasswordChanged,
+        )));
+    }
+
+    /// Seed 000's "Change password (for PIN users)": the placeholder email and the PIN set a
+    /// new password (and activate the account the first time). The PIN stays valid. Wrong
+    /// PINs are counted; the tenth locks the PIN until an admin resets it. Unknown addresses,
+    /// wrong PINs and locked PINs all get [`DirectoryError::InvalidCredentials`].
+    pub async fn set_password_with_pin(
+        &self,
+        placeholder: &str,
+        pin: &str,
+        password: &Password,
+    ) -> Result<UserId, DirectoryError> {
+        retrying!(
+            self,
+            self.try_set_password_with_pin(placeholder, pin, password)
+        )
+    }
+
+    async fn try_set_password_with_pin(
+        &self,
+        placeholder: &str,
+        pin: &str,
+        password: &Password,
+    ) -> Result<UserId, DirectoryError> {
+        let now = self.clock.now();
+        let (Ok(email), Ok(pin)) = (Email::parse(placeholder), Pin::parse(pin)) else {
+            return Err(DirectoryError::InvalidCredentials);
+        };
+        let found = self
+            .store
+            .user_by_login(&tenantry_identity::LoginKey::Email(email.key()))
+            .await?;
+        let Some(found) = found.filter(|u| u.value.user.kind() == UserKind::Pin) else {
+            return Err(DirectoryError::InvalidCredentials);
+        };
+        let user_id = found.value.user.id();
+        let Some(stored) = self.store.get(&RecordKey::Pin(user_id)).await? else {
+            return Err(DirectoryError::InvalidCredentials);
+        };
+        let Record::Pin(mut pin_record) = stored.value else {
+            return Err(DirectoryError::InvalidCredentials);
+        };
+        if let Err(e) = pin_record.verify(&pin, &self.config.pin_keys) {
+            if matches!(e, CredentialError::Mismatch(_) | CredentialError::PinLocked) {
+                let mut cs = Changeset::new();
+                cs.update(Record::Pin(pin_record), stored.version);
+                self.store.commit(cs).await?;
+                return Err(DirectoryError::InvalidCredentials);
+            }
+            return Err(e.into());
+        }
+        let mut record = found.value;
+        let (org, _) = self.org(record.user.org()).await?;
+        if !record.account.activated() {
+            record.account = record
+                .account
+                .apply(
+                    Event::Activate {
+                        method: ActivationMethod::Pin,
+                    },
+                    Actor::User,
+                    &org.lifecycle,
+                    now,
+                )?
+                .account;
+        } else if !record.account.capabilities().may_sign_in {
+            return Err(DirectoryError::InvalidCredentials);
+        }
+        self.check_password(password, &record.user, &org.org.name)?;
+        record.password = Some(self.hash(password).await?);
+        let mut cs = Changeset::new();
+        cs.update(Record::Pin(pin_record), stored.version)
+            .update(Record::User(record), found.version)
+            .audit(self.audit(
+                Caller::User(user_id),
+                Some(org.org.id),
+                Some(user_id),
+                "password.set_with_pin",
+            ));
+        self.store.commit(cs).await?;
+        Ok(user_id)
+    }
+
+    /// An admin resets a PIN user's PIN (seed 000's "Reset PIN"): a new PIN, which the next
+    /// PIN export shows; the old one stops working and a lock is lifted.
+    pub async fn reset_pin(&self, caller: Caller, user: UserId) -> Result<Pin, DirectoryError> {
+        let (record, _) = self.user(user).await?;
+        self.require_admin(caller, record.user.org()).await?;
+        if record.user.kind() != UserKind::Pin {
+            return Err(DirectoryError::NotFound("PIN user"));
+        }
+        retrying!(self, self.try_reset_pin(caller, &record.user))
+    }
+
+    async fn try_reset_pin(&self, caller: Caller, user: &User) -> Result<Pin, DirectoryError> {
+        let key = self
+            .config
+            .pin_keys
+            .first()
+            .ok_or(CredentialError::InvalidKey)?;
+        let version = self
+            .store
+            .get(&RecordKey::Pin(user.id()))
+            .await?
+            .map(|v| v.version);
+        let (record, pin) = self.with_rng(|rng| {
+            PinRecord::issue(
+                user.id(),
+                tenantry_credentials::DEFAULT_PIN_DIGITS,
+                key,
+                rng,
+            )
+        })?;
+        let mut cs = Changeset::new();
+        cs.put(Record::Pin(record), version).audit(self.audit(
+            caller,
+            Some(user.org()),
+            Some(user.id()),
+            "pin.reset",
+        ));
+        self.store.commit(cs).await?;
+        Ok(pin)
+    }
 }
 
 /// The result of [`Directory::change_account`].

@@ -8,9 +8,10 @@
 //! [`DefaultRenderer`] with English and German texts for every message, the outbox
 //! [`dispatch`]er, and the first [`Directory`] use cases: creating a root organization with
 //! its admin, creating users of every kind, accepting invitations, signing in, moving accounts
-//! through their life and changing grants. The other use cases of the directory-service issue
-//! (self sign-up, resets, the PIN flow, imports and exports, impersonation, groups and
-//! locations) are not written yet.
+//! through their life, changing grants, password resets and the PIN flow. The other use cases
+//! of the directory-service issue (self sign-up and approval notices, activation by code,
+//! imports and exports, impersonation and automatic login, groups, locations and
+//! organizations beyond the root) are not written yet.
 //!
 //! ```
 //! use std::sync::Arc;

@@ -696,3 +696,186 @@ async fn two_admins_demoting_each_other_at_once_leave_one_admin() {
         assert_eq!(grants.len(), 1, "one admin grant is left");
     }
 }
+
+#[tokio::test]
+async fn forgot_password_and_admin_reset() {
+    let w = world().await;
+    let bob = with_bob(&w, WayIn::Password).await;
+    // Unknown identifiers get the same answer and produce nothing.
+    w.dir
+        .request_password_reset("nobody@acme.example")
+        .await
+        .unwrap();
+    w.dir
+        .request_password_reset("not an identifier!")
+        .await
+        .unwrap();
+    assert!(outbox(&w.store, w.clock.now()).await.is_empty());
+    w.dir
+        .request_password_reset("BOB@acme.example")
+        .await
+        .unwrap();
+    let first = token_from(&outbox(&w.store, w.clock.now()).await[0], "password-reset");
+    // The admin triggers another: the older link stops working.
+    w.dir
+        .reset_password_by_admin(Caller::User(w.admin), bob)
+        .await
+        .unwrap();
+    let messages = outbox(&w.store, w.clock.now()).await;
+    let second = messages
+        .iter()
+        .map(|m| token_from(m, "password-reset"))
+        .find(|t| *t != first)
+        .unwrap();
+    let new = Password::new("a brand new long passphrase");
+    assert!(matches!(
+        w.dir.reset_password(&first, &new).await,
+        Err(DirectoryError::InvalidLink)
+    ));
+    // Links last one hour.
+    w.clock.advance(Duration::minutes(59));
+    assert_eq!(w.dir.reset_password(&second, &new).await.unwrap(), bob);
+    assert!(matches!(
+        w.dir.reset_password(&second, &new).await,
+        Err(DirectoryError::InvalidLink)
+    ));
+    assert_eq!(w.dir.sign_in("bob@acme.example", &new).await.unwrap(), bob);
+    let kinds: Vec<String> = outbox(&w.store, w.clock.now())
+        .await
+        .into_iter()
+        .map(|m| m.kind)
+        .collect();
+    assert!(kinds.contains(&"password_changed".to_owned()), "{kinds:?}");
+    // Bob is no admin.
+    assert!(matches!(
+        w.dir
+            .reset_password_by_admin(Caller::User(bob), w.admin)
+            .await,
+        Err(DirectoryError::Denied(_))
+    ));
+    w.dir
+        .request_password_reset("bob@acme.example")
+        .await
+        .unwrap();
+    let late = outbox(&w.store, w.clock.now())
+        .await
+        .into_iter()
+        .rfind(|m| m.kind == "password_reset")
+        .unwrap();
+    w.clock.advance(Duration::hours(1));
+    assert!(matches!(
+        w.dir
+            .reset_password(&token_from(&late, "password-reset"), &new)
+            .await,
+        Err(DirectoryError::InvalidLink)
+    ));
+}
+
+#[tokio::test]
+async fn seed_000_pin_flow() {
+    let w = world().await;
+    let v = w.store.get(&RecordKey::Org(w.org)).await.unwrap().unwrap();
+    let Record::Org(mut org) = v.value else {
+        panic!()
+    };
+    org.org.settings.pin_users = Some(PinUserSettings {
+        domain: EmailDomain::parse("pins.acme.example").unwrap(),
+    });
+    let mut cs = Changeset::new();
+    cs.update(Record::Org(org), v.version);
+    w.store.commit(cs).await.unwrap();
+    let pin_user = NewUser {
+        kind: UserKind::Pin,
+        profile: Profile {
+            first_name: Some(NamePart::parse("Max").unwrap()),
+            last_name: Some(NamePart::parse("Muster").unwrap()),
+            ..Profile::default()
+        },
+        identifiers: LoginIdentifiers {
+            external_id: Some(ExternalId::parse("4711").unwrap()),
+            ..Default::default()
+        },
+        way_in: WayIn::Pin,
+        password: None,
+    };
+    let created = w
+        .dir
+        .create_user(Caller::User(w.admin), w.org, pin_user)
+        .await
+        .unwrap();
+    let address = created.placeholder_email.unwrap();
+    let pin = created.pin.unwrap();
+    let pw = Password::new("forklift driver on shift two");
+    // Wrong PIN, unknown address: one answer.
+    assert!(matches!(
+        w.dir
+            .set_password_with_pin(address.as_str(), "00000000", &pw)
+            .await,
+        Err(DirectoryError::InvalidCredentials)
+    ));
+    assert!(matches!(
+        w.dir
+            .set_password_with_pin("ghost@pins.acme.example", pin.expose(), &pw)
+            .await,
+        Err(DirectoryError::InvalidCredentials)
+    ));
+    assert_eq!(
+        w.dir
+            .set_password_with_pin(address.as_str(), pin.expose(), &pw)
+            .await
+            .unwrap(),
+        created.id
+    );
+    assert_eq!(
+        w.dir.sign_in(address.as_str(), &pw).await.unwrap(),
+        created.id
+    );
+    // The PIN stays valid: it resets the password again.
+    let pw2 = Password::new("forklift driver on shift three");
+    w.dir
+        .set_password_with_pin(address.as_str(), pin.expose(), &pw2)
+        .await
+        .unwrap();
+    assert_eq!(
+        w.dir.sign_in(address.as_str(), &pw2).await.unwrap(),
+        created.id
+    );
+    // Ten wrong PINs lock it, even against the right one, until an admin resets it.
+    for _ in 0..10 {
+        let _ = w
+            .dir
+            .set_password_with_pin(address.as_str(), "11112222", &pw)
+            .await;
+    }
+    assert!(matches!(
+        w.dir
+            .set_password_with_pin(address.as_str(), pin.expose(), &pw)
+            .await,
+        Err(DirectoryError::InvalidCredentials)
+    ));
+    let new_pin = w
+        .dir
+        .reset_pin(Caller::User(w.admin), created.id)
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            w.dir
+                .set_password_with_pin(address.as_str(), pin.expose(), &pw)
+                .await,
+            Err(DirectoryError::InvalidCredentials)
+        ),
+        "the old PIN is gone"
+    );
+    assert_eq!(
+        w.dir
+            .set_password_with_pin(address.as_str(), new_pin.expose(), &pw)
+            .await
+            .unwrap(),
+        created.id
+    );
+    assert!(
+        outbox(&w.store, w.clock.now()).await.is_empty(),
+        "PIN users never get mail"
+    );
+}
