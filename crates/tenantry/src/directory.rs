@@ -299,6 +299,28 @@ impl Directory {
             .map_err(DirectoryError::from)
     }
 
+    /// Finds the token of a link for `purpose`, redeems it (unused, unexpired) and returns it
+    /// with its stored version (commit it back at that version: the single use is the
+    /// version check) and its owner. Every failure is the same [`DirectoryError::InvalidLink`].
+    async fn redeem_link(
+        &self,
+        raw: &RawToken,
+        purpose: TokenPurpose,
+        now: DateTime<Utc>,
+    ) -> Result<(tenantry_credentials::TokenRecord, u64, UserId), DirectoryError> {
+        let found = self
+            .store
+            .get(&RecordKey::Token(TokenHash::of(purpose, raw)))
+            .await?;
+        let Some((Record::Token(mut token), version)) = found.map(|v| (v.value, v.version)) else {
+            return Err(DirectoryError::InvalidLink);
+        };
+        let user = token
+            .redeem(raw, purpose, None, now)
+            .map_err(|_| DirectoryError::InvalidLink)?;
+        Ok((token, version, user))
+    }
+
     async fn org(&self, id: OrgId) -> Result<(OrgRecord, u64), DirectoryError> {
         match self.store.get(&RecordKey::Org(id)).await? {
             Some(v) => match v.value {
@@ -645,17 +667,8 @@ impl Directory {
         password: &Password,
     ) -> Result<UserId, DirectoryError> {
         let now = self.clock.now();
-        let purpose = TokenPurpose::Invitation;
-        let key = RecordKey::Token(TokenHash::of(purpose, raw));
-        let Some(found) = self.store.get(&key).await? else {
-            return Err(DirectoryError::InvalidLink);
-        };
-        let Record::Token(mut token) = found.value else {
-            return Err(DirectoryError::InvalidLink);
-        };
-        let user_id = token
-            .redeem(raw, purpose, None, now)
-            .map_err(|_| DirectoryError::InvalidLink)?;
+        let (token, token_version, user_id) =
+            self.redeem_link(raw, TokenPurpose::Invitation, now).await?;
         let (mut record, user_version) = self.user(user_id).await?;
         let (org, _) = self.org(record.user.org()).await?;
         let mut cs = Changeset::new();
@@ -682,7 +695,7 @@ impl Directory {
         }
         self.check_password(password, &record.user, &org.org.name)?;
         record.password = Some(self.hash(password).await?);
-        cs.update(Record::Token(token), found.version)
+        cs.update(Record::Token(token), token_version)
             .update(Record::User(record), user_version)
             .audit(self.audit(
                 Caller::User(user_id),
@@ -1146,20 +1159,9 @@ impl Directory {
         password: &Password,
     ) -> Result<UserId, DirectoryError> {
         let now = self.clock.now();
-        let purpose = TokenPurpose::PasswordReset;
-        let Some(found) = self
-            .store
-            .get(&RecordKey::Token(TokenHash::of(purpose, raw)))
-            .await?
-        else {
-            return Err(DirectoryError::InvalidLink);
-        };
-        let Record::Token(mut token) = found.value else {
-            return Err(DirectoryError::InvalidLink);
-        };
-        let user_id = token
-            .redeem(raw, purpose, None, now)
-            .map_err(|_| DirectoryError::InvalidLink)?;
+        let (token, token_version, user_id) = self
+            .redeem_link(raw, TokenPurpose::PasswordReset, now)
+            .await?;
         let (mut record, version) = self.user(user_id).await?;
         if !record.account.capabilities().may_sign_in {
             return Err(DirectoryError::InvalidLink);
@@ -1168,7 +1170,7 @@ impl Directory {
         self.check_password(password, &record.user, &org.org.name)?;
         record.password = Some(self.hash(password).await?);
         let mut cs = Changeset::new();
-        cs.update(Record::Token(token), found.version);
+        cs.update(Record::Token(token), token_version);
         self.password_changed(&mut cs, &record.user, &org);
         cs.update(Record::User(record), version).audit(self.audit(
             Caller::User(user_id),

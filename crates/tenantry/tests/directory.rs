@@ -68,6 +68,19 @@ async fn world() -> World {
     }
 }
 
+async fn enable_pin_users(w: &World) {
+    let v = w.store.get(&RecordKey::Org(w.org)).await.unwrap().unwrap();
+    let Record::Org(mut org) = v.value else {
+        panic!()
+    };
+    org.org.settings.pin_users = Some(PinUserSettings {
+        domain: EmailDomain::parse("pins.acme.example").unwrap(),
+    });
+    let mut cs = Changeset::new();
+    cs.update(Record::Org(org), v.version);
+    w.store.commit(cs).await.unwrap();
+}
+
 fn standard(email: &str, way_in: WayIn) -> NewUser {
     NewUser {
         kind: UserKind::Standard,
@@ -327,16 +340,7 @@ async fn pin_users_and_consumers_need_their_settings() {
         Err(DirectoryError::Model(ModelError::PinUsersDisabled(_)))
     ));
     // Enable PIN users with a domain.
-    let v = w.store.get(&RecordKey::Org(w.org)).await.unwrap().unwrap();
-    let Record::Org(mut org) = v.value else {
-        panic!()
-    };
-    org.org.settings.pin_users = Some(PinUserSettings {
-        domain: EmailDomain::parse("pins.acme.example").unwrap(),
-    });
-    let mut cs = Changeset::new();
-    cs.update(Record::Org(org), v.version);
-    w.store.commit(cs).await.unwrap();
+    enable_pin_users(&w).await;
     let first = w
         .dir
         .create_user(Caller::System, w.org, pin_user.clone())
@@ -774,16 +778,7 @@ async fn forgot_password_and_admin_reset() {
 #[tokio::test]
 async fn seed_000_pin_flow() {
     let w = world().await;
-    let v = w.store.get(&RecordKey::Org(w.org)).await.unwrap().unwrap();
-    let Record::Org(mut org) = v.value else {
-        panic!()
-    };
-    org.org.settings.pin_users = Some(PinUserSettings {
-        domain: EmailDomain::parse("pins.acme.example").unwrap(),
-    });
-    let mut cs = Changeset::new();
-    cs.update(Record::Org(org), v.version);
-    w.store.commit(cs).await.unwrap();
+    enable_pin_users(&w).await;
     let pin_user = NewUser {
         kind: UserKind::Pin,
         profile: Profile {
