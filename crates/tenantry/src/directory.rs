@@ -1329,6 +1329,293 @@ impl Directory {
         self.store.commit(cs).await?;
         Ok(pin)
     }
+    /// Creates a child organization under `parent` (an agency's client, a partner's customer,
+    /// a network's section). The caller must administer the parent. The child is entitled to
+    /// what the parent is, until [`Self::set_entitlements`] narrows it.
+    pub async fn create_organization(
+        &self,
+        caller: Caller,
+        parent: OrgId,
+        name: Name,
+    ) -> Result<OrgId, DirectoryError> {
+        self.require_admin(caller, parent).await?;
+        let (parent_record, _) = self.org(parent).await?;
+        let now = self.clock.now();
+        let id = OrgId::from_uuid(self.uuid());
+        let mut tree = tenantry_identity::OrgTree::from_edges(
+            self.store
+                .orgs()
+                .await?
+                .into_iter()
+                .map(|o| (o.value.org.id, o.value.org.parent)),
+        )?;
+        tree.insert(id, Some(parent))?;
+        let record = OrgRecord {
+            org: Organization::new(id, Some(parent), name, now),
+            lifecycle: Default::default(),
+            entitlements: parent_record.entitlements.clone(),
+        };
+        let mut cs = Changeset::new();
+        cs.insert(Record::Org(record))
+            .audit(self.audit(caller, Some(id), None, "org.created"));
+        self.store.commit(cs).await?;
+        Ok(id)
+    }
+
+    /// Sets what `org` may hand out (seed 002's company-level permissions). Only the system
+    /// or an admin of its parent may, and never beyond the parent's own entitlements. Grants
+    /// outside the new entitlements stop being effective at once.
+    pub async fn set_entitlements(
+        &self,
+        caller: Caller,
+        org: OrgId,
+        entitlements: std::collections::BTreeSet<tenantry_access::PermissionKey>,
+    ) -> Result<(), DirectoryError> {
+        for key in &entitlements {
+            self.catalog.permission(key.as_str())?;
+        }
+        retrying!(self, self.try_set_entitlements(caller, org, &entitlements))
+    }
+
+    async fn try_set_entitlements(
+        &self,
+        caller: Caller,
+        org: OrgId,
+        entitlements: &std::collections::BTreeSet<tenantry_access::PermissionKey>,
+    ) -> Result<(), DirectoryError> {
+        let (mut record, version) = self.org(org).await?;
+        match (caller, record.org.parent) {
+            (Caller::System, _) => {}
+            (Caller::User(_), None) => {
+                return Err(DirectoryError::Denied(
+                    "only the system sets a root organization's entitlements".into(),
+                ));
+            }
+            (Caller::User(_), Some(parent)) => {
+                self.require_admin(caller, parent).await?;
+                let (parent_record, _) = self.org(parent).await?;
+                if let Some(extra) = entitlements
+                    .iter()
+                    .find(|k| !parent_record.entitlements.contains(*k))
+                {
+                    return Err(Refusal::NotEntitled {
+                        permission: extra.clone(),
+                        org: parent,
+                    }
+                    .into());
+                }
+            }
+        }
+        record.entitlements = entitlements.clone();
+        let mut cs = Changeset::new();
+        cs.update(Record::Org(record), version).audit(self.audit(
+            caller,
+            Some(org),
+            None,
+            "org.entitlements_changed",
+        ));
+        self.store.commit(cs).await?;
+        Ok(())
+    }
+
+    /// Replaces an organization's settings and lifecycle policy (guest access, consumers, PIN
+    /// users and their domain, channels, required fields, sign-up). The caller must
+    /// administer the organization.
+    pub async fn configure_organization(
+        &self,
+        caller: Caller,
+        org: OrgId,
+        settings: tenantry_identity::OrgSettings,
+        lifecycle: tenantry_lifecycle::LifecyclePolicy,
+    ) -> Result<(), DirectoryError> {
+        self.require_admin(caller, org).await?;
+        retrying!(self, self.try_configure(caller, org, &settings, &lifecycle))
+    }
+
+    async fn try_configure(
+        &self,
+        caller: Caller,
+        org: OrgId,
+        settings: &tenantry_identity::OrgSettings,
+        lifecycle: &tenantry_lifecycle::LifecyclePolicy,
+    ) -> Result<(), DirectoryError> {
+        let (mut record, version) = self.org(org).await?;
+        record.org.settings = settings.clone();
+        record.lifecycle = lifecycle.clone();
+        let mut cs = Changeset::new();
+        cs.update(Record::Org(record), version).audit(self.audit(
+            caller,
+            Some(org),
+            None,
+            "org.configured",
+        ));
+        self.store.commit(cs).await?;
+        Ok(())
+    }
+
+    /// Makes `user` the organization's contact person (seed 002): a standard member; no
+    /// privileges come with it.
+    pub async fn set_contact_person(
+        &self,
+        caller: Caller,
+        org: OrgId,
+        user: UserId,
+    ) -> Result<(), DirectoryError> {
+        self.require_admin(caller, org).await?;
+        retrying!(self, self.try_set_contact(caller, org, user))
+    }
+
+    async fn try_set_contact(
+        &self,
+        caller: Caller,
+        org: OrgId,
+        user: UserId,
+    ) -> Result<(), DirectoryError> {
+        let (mut record, version) = self.org(org).await?;
+        let (person, _) = self.user(user).await?;
+        record.org.set_contact_person(&person.user)?;
+        let mut cs = Changeset::new();
+        cs.update(Record::Org(record), version).audit(self.audit(
+            caller,
+            Some(org),
+            Some(user),
+            "org.contact_person_changed",
+        ));
+        self.store.commit(cs).await?;
+        Ok(())
+    }
+
+    /// Creates a group in `org` (a tixxt group, an occupant group). The caller must
+    /// administer the organization.
+    pub async fn create_group(
+        &self,
+        caller: Caller,
+        group: tenantry_identity::Group,
+    ) -> Result<tenantry_identity::GroupId, DirectoryError> {
+        self.require_admin(caller, group.org).await?;
+        self.org(group.org).await?;
+        let id = group.id;
+        let mut cs = Changeset::new();
+        cs.insert(Record::Group(group.clone())).audit(self.audit(
+            caller,
+            Some(group.org),
+            None,
+            "group.created",
+        ));
+        self.store.commit(cs).await?;
+        Ok(id)
+    }
+
+    /// Changes a group's name, guest visibility, archived flag, locations or request sharing
+    /// (seed 004's archive). `change` receives the stored group and edits it.
+    pub async fn update_group(
+        &self,
+        caller: Caller,
+        group: tenantry_identity::GroupId,
+        change: impl Fn(&mut tenantry_identity::Group) + Send + Sync,
+    ) -> Result<(), DirectoryError> {
+        retrying!(self, self.try_update_group(caller, group, &change))
+    }
+
+    async fn try_update_group(
+        &self,
+        caller: Caller,
+        id: tenantry_identity::GroupId,
+        change: &(impl Fn(&mut tenantry_identity::Group) + Send + Sync),
+    ) -> Result<(), DirectoryError> {
+        let (group, version) = self.group(id).await?;
+        self.require_admin(caller, group.org).await?;
+        let mut changed = group.clone();
+        change(&mut changed);
+        changed.id = group.id;
+        changed.org = group.org;
+        let mut cs = Changeset::new();
+        cs.update(Record::Group(changed), version).audit(self.audit(
+            caller,
+            Some(group.org),
+            None,
+            "group.updated",
+        ));
+        self.store.commit(cs).await?;
+        Ok(())
+    }
+
+    async fn group(
+        &self,
+        id: tenantry_identity::GroupId,
+    ) -> Result<(tenantry_identity::Group, u64), DirectoryError> {
+        match self
+            .store
+            .get(&RecordKey::Group(id))
+            .await?
+            .map(|v| (v.value, v.version))
+        {
+            Some((Record::Group(g), v)) => Ok((g, v)),
+            _ => Err(DirectoryError::NotFound("group")),
+        }
+    }
+
+    /// Adds and removes many members at once (seed 004: "much easier ... by editing the group
+    /// directly"), in one changeset. Members must belong to the group's organization;
+    /// archived groups take no new members. Adding a member twice or removing a non-member
+    /// changes nothing. Returns how many were added and removed.
+    pub async fn change_members(
+        &self,
+        caller: Caller,
+        group: tenantry_identity::GroupId,
+        add: &[UserId],
+        remove: &[UserId],
+    ) -> Result<(usize, usize), DirectoryError> {
+        let (g, _) = self.group(group).await?;
+        self.require_admin(caller, g.org).await?;
+        retrying!(self, self.try_change_members(caller, group, add, remove))
+    }
+
+    async fn try_change_members(
+        &self,
+        caller: Caller,
+        id: tenantry_identity::GroupId,
+        add: &[UserId],
+        remove: &[UserId],
+    ) -> Result<(usize, usize), DirectoryError> {
+        let now = self.clock.now();
+        let (group, _) = self.group(id).await?;
+        let mut cs = Changeset::new();
+        let (mut added, mut removed) = (0, 0);
+        let mut seen = std::collections::HashSet::new();
+        for &user in add {
+            if !seen.insert(user)
+                || self
+                    .store
+                    .get(&RecordKey::Membership(id, user))
+                    .await?
+                    .is_some()
+            {
+                continue;
+            }
+            let (member, _) = self.user(user).await?;
+            if member.user.org() != group.org {
+                return Err(DirectoryError::Denied(format!(
+                    "user {user} belongs to another organization"
+                )));
+            }
+            cs.insert(Record::Membership(group.admit(user, now)?));
+            added += 1;
+        }
+        for &user in remove {
+            if let Some(v) = self.store.get(&RecordKey::Membership(id, user)).await?
+                && seen.insert(user)
+            {
+                cs.delete(RecordKey::Membership(id, user), v.version);
+                removed += 1;
+            }
+        }
+        if added + removed > 0 {
+            cs.audit(self.audit(caller, Some(group.org), None, "group.members_changed"));
+            self.store.commit(cs).await?;
+        }
+        Ok((added, removed))
+    }
 }
 
 /// The result of [`Directory::change_account`].

@@ -8,10 +8,11 @@
 //! [`DefaultRenderer`] with English and German texts for every message, the outbox
 //! [`dispatch`]er, and the first [`Directory`] use cases: creating a root organization with
 //! its admin, creating users of every kind, accepting invitations, signing in, moving accounts
-//! through their life, changing grants, password resets and the PIN flow. The other use cases
-//! of the directory-service issue (self sign-up and approval notices, activation by code,
-//! imports and exports, impersonation and automatic login, groups, locations and
-//! organizations beyond the root) are not written yet.
+//! through their life, changing grants, password resets, the PIN flow, child organizations
+//! with their entitlements and settings, groups and bulk membership. The other use cases of
+//! the directory-service issue (self sign-up and approval notices, activation by link and
+//! code, consumer registration, imports and exports, impersonation and automatic login,
+//! locations, departments, SSO) are not written yet.
 //!
 //! ```
 //! use std::sync::Arc;

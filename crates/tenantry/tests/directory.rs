@@ -874,3 +874,243 @@ async fn seed_000_pin_flow() {
         "PIN users never get mail"
     );
 }
+
+#[tokio::test]
+async fn seed_002_partner_customers_and_customer_manager() {
+    let w = world().await;
+    let partner = w.org;
+    let acme = w
+        .dir
+        .create_organization(
+            Caller::User(w.admin),
+            partner,
+            Name::parse("Acme Ltd").unwrap(),
+        )
+        .await
+        .unwrap();
+    // Entitlements: narrowed by the partner's admin, never beyond the partner's own.
+    let admin_only: std::collections::BTreeSet<_> =
+        [tenantry_access::PermissionKey::new("org.admin").unwrap()].into();
+    w.dir
+        .set_entitlements(Caller::User(w.admin), acme, admin_only.clone())
+        .await
+        .unwrap();
+    let r = w
+        .dir
+        .set_entitlements(Caller::User(w.admin), partner, admin_only.clone())
+        .await;
+    assert!(
+        matches!(r, Err(DirectoryError::Denied(_))),
+        "only the system sets a root's entitlements: {r:?}"
+    );
+    // Carl, a partner employee, becomes customer manager: admin in every customer, not at home.
+    let mut carl = standard("carl@partner.example", WayIn::Password);
+    carl.password = Some(Password::new("purple monkey dishwasher"));
+    let carl = w
+        .dir
+        .create_user(Caller::User(w.admin), partner, carl)
+        .await
+        .unwrap()
+        .id;
+    let manager = GrantRef {
+        user: carl,
+        org: partner,
+        scope: Scope::Children,
+    };
+    w.dir
+        .change_grant(Caller::User(w.admin), manager, Change::Grant(admin_role()))
+        .await
+        .unwrap();
+    let ann = w
+        .dir
+        .create_user(
+            Caller::User(carl),
+            acme,
+            standard("ann@acme-ltd.example", WayIn::Invitation),
+        )
+        .await
+        .unwrap()
+        .id;
+    let denied = w
+        .dir
+        .create_user(
+            Caller::User(carl),
+            partner,
+            standard("x@partner.example", WayIn::None),
+        )
+        .await;
+    assert!(
+        matches!(denied, Err(DirectoryError::Denied(_))),
+        "{denied:?}"
+    );
+    // The first admin of Acme, granted by the customer manager; the role's feed.read is not
+    // within Acme's entitlements and is refused.
+    let ann_grant = GrantRef {
+        user: ann,
+        org: acme,
+        scope: Scope::Organization,
+    };
+    let r = w
+        .dir
+        .change_grant(Caller::User(carl), ann_grant, Change::Grant(admin_role()))
+        .await;
+    assert!(
+        matches!(
+            r,
+            Err(DirectoryError::Refused(
+                tenantry_access::Refusal::NotEntitled { .. }
+            ))
+        ),
+        "{r:?}"
+    );
+    let admin_perm = Grantables {
+        permissions: admin_only,
+        ..Grantables::new()
+    };
+    w.dir
+        .change_grant(Caller::User(carl), ann_grant, Change::Grant(admin_perm))
+        .await
+        .unwrap();
+    w.dir
+        .set_contact_person(Caller::User(carl), acme, ann)
+        .await
+        .unwrap();
+    match w
+        .store
+        .get(&RecordKey::Org(acme))
+        .await
+        .unwrap()
+        .unwrap()
+        .value
+    {
+        Record::Org(o) => assert_eq!(
+            (o.org.parent, o.org.contact_person),
+            (Some(partner), Some(ann))
+        ),
+        other => panic!("{other:?}"),
+    }
+    // A contact person must be a member.
+    assert!(matches!(
+        w.dir
+            .set_contact_person(Caller::User(w.admin), partner, ann)
+            .await,
+        Err(DirectoryError::Model(_))
+    ));
+}
+
+#[tokio::test]
+async fn seed_004_groups_bulk_membership_and_archive() {
+    let w = world().await;
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        ids.push(
+            w.dir
+                .create_user(
+                    Caller::User(w.admin),
+                    w.org,
+                    standard(&format!("o{i}@acme.example"), WayIn::None),
+                )
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(4);
+    let group = Group::new(
+        GroupId::generate(w.clock.now(), &mut rng),
+        w.org,
+        Name::parse("Acme Co.").unwrap(),
+        w.clock.now(),
+    );
+    let gid = w
+        .dir
+        .create_group(Caller::User(w.admin), group)
+        .await
+        .unwrap();
+    assert_eq!(
+        w.dir
+            .change_members(Caller::User(w.admin), gid, &ids, &[])
+            .await
+            .unwrap(),
+        (5, 0)
+    );
+    assert_eq!(
+        w.dir
+            .change_members(Caller::User(w.admin), gid, &ids[..2], &ids[3..])
+            .await
+            .unwrap(),
+        (0, 2)
+    );
+    assert_eq!(
+        w.store.list(&ListOf::MembersOf(gid)).await.unwrap().len(),
+        3
+    );
+    // Members are no admins.
+    assert!(matches!(
+        w.dir
+            .change_members(Caller::User(ids[0]), gid, &ids[3..], &[])
+            .await,
+        Err(DirectoryError::Denied(_))
+    ));
+    w.dir
+        .update_group(Caller::User(w.admin), gid, |g| {
+            g.archived = true;
+            g.members_share_requests = true;
+        })
+        .await
+        .unwrap();
+    assert!(matches!(
+        w.dir
+            .change_members(Caller::User(w.admin), gid, &ids[3..4], &[])
+            .await,
+        Err(DirectoryError::Model(ModelError::ArchivedGroup(_)))
+    ));
+    assert_eq!(
+        w.dir
+            .change_members(Caller::User(w.admin), gid, &[], &ids[..1])
+            .await
+            .unwrap(),
+        (0, 1),
+        "removing still works"
+    );
+    // Users of another organization cannot join.
+    let other = w
+        .dir
+        .create_organization(
+            Caller::User(w.admin),
+            w.org,
+            Name::parse("Elsewhere").unwrap(),
+        )
+        .await
+        .unwrap();
+    // Ada's grant has organization scope: she does not administer the child.
+    let denied = w
+        .dir
+        .create_user(
+            Caller::User(w.admin),
+            other,
+            standard("s@else.example", WayIn::None),
+        )
+        .await;
+    assert!(matches!(denied, Err(DirectoryError::Denied(_))));
+    let stranger = w
+        .dir
+        .create_user(
+            Caller::System,
+            other,
+            standard("s@else.example", WayIn::None),
+        )
+        .await
+        .unwrap()
+        .id;
+    w.dir
+        .update_group(Caller::User(w.admin), gid, |g| g.archived = false)
+        .await
+        .unwrap();
+    assert!(matches!(
+        w.dir
+            .change_members(Caller::User(w.admin), gid, &[stranger], &[])
+            .await,
+        Err(DirectoryError::Denied(_))
+    ));
+}
