@@ -126,6 +126,9 @@ pub enum DirectoryError {
     /// The link is invalid, used or expired (one answer for all three).
     #[error("the link is invalid or has expired")]
     InvalidLink,
+    /// The account has no password yet: this step needs one.
+    #[error("a password must be chosen")]
+    PasswordRequired,
     /// Others kept changing the same records; the use case gave up.
     #[error("the change kept conflicting with concurrent changes; try again")]
     Contended,
@@ -145,6 +148,25 @@ pub struct NewUser {
     /// The password for [`WayIn::Password`] (seed 001's custom or generated password), or
     /// the one-time password for [`WayIn::OneTimePassword`].
     pub password: Option<Password>,
+}
+
+/// What a person enters on the sign-up form (seed 003, 004) or a guest's join form (seed 000).
+#[derive(Debug, Clone)]
+pub struct SignUpForm {
+    /// The organization signed up to.
+    pub org: OrgId,
+    /// Joining as a guest.
+    pub as_guest: bool,
+    /// Name and the rest.
+    pub profile: Profile,
+    /// An email, or a username and (in `profile`) a phone.
+    pub identifiers: LoginIdentifiers,
+    /// The password they chose.
+    pub password: Password,
+    /// The department they picked, where the form offers a choice.
+    pub chosen_department: Option<tenantry_identity::DepartmentId>,
+    /// The code of the department link or QR code they came by.
+    pub link: Option<tenantry_identity::SignUpCode>,
 }
 
 /// What creating a user produced.
@@ -1615,6 +1637,372 @@ impl Directory {
             self.store.commit(cs).await?;
         }
         Ok((added, removed))
+    }
+    /// Self sign-up (seed 003's form and department links, seed 004's pending approval,
+    /// seed 000's guest self-join). The policy decides the placement (department, job
+    /// profile, permission type); the new account waits for activation by email link and,
+    /// where required, for approval, of which the organization's admins are told.
+    ///
+    /// Answers `Ok(())` whenever the form itself is acceptable, also when the identifier
+    /// belongs to an account already (which then gets what `Account::sign_up_again` says:
+    /// a fresh activation, a self-reactivation, or nothing — a blocked account stays
+    /// blocked), so the form does not reveal which accounts exist.
+    pub async fn sign_up(&self, form: SignUpForm) -> Result<(), DirectoryError> {
+        let now = self.clock.now();
+        let (org, _) = self.org(form.org).await?;
+        let link = match &form.link {
+            Some(code) => match self.store.department_by_code(code).await?.map(|v| v.value) {
+                Some(Record::Department(d)) => Some(tenantry_lifecycle::SignUpLink {
+                    code: code.clone(),
+                    org: d.org,
+                    department: d.id,
+                    job_profile: None,
+                    permission_type: None,
+                    expires_at: None,
+                    revoked: false,
+                }),
+                _ => {
+                    return Err(LifecycleError::SignUp(
+                        tenantry_lifecycle::SignUpProblem::LinkRevoked,
+                    )
+                    .into());
+                }
+            },
+            None => None,
+        };
+        let request = tenantry_lifecycle::SignUpRequest {
+            email: form.identifiers.email.clone(),
+            chosen_department: form.chosen_department,
+            as_guest: form.as_guest,
+        };
+        let placement = org
+            .lifecycle
+            .sign_up
+            .place(form.org, &request, link.as_ref(), now)?;
+        // An identifier that exists: the existing account's path, with the same answer.
+        for key in form.identifiers.keys() {
+            if let Some(existing) = self.store.user_by_login(&key).await? {
+                let record = existing.value;
+                if let Ok(t) = record.account.sign_up_again(&org.lifecycle, now) {
+                    let mut cs = Changeset::new();
+                    let invitation = match self
+                        .store
+                        .get(&RecordKey::Invitation(record.user.id()))
+                        .await?
+                        .map(|v| (v.value, v.version))
+                    {
+                        Some((Record::Invitation(inv), v)) => Some((inv, v)),
+                        _ => None,
+                    };
+                    self.carry_out(&mut cs, &record.user, &org, &t.effects, invitation)
+                        .await?;
+                    let id = record.user.id();
+                    cs.update(
+                        Record::User(UserRecord {
+                            account: t.account,
+                            ..record
+                        }),
+                        existing.version,
+                    )
+                    .audit(self.audit(
+                        Caller::User(id),
+                        Some(form.org),
+                        Some(id),
+                        "account.signed_up_again",
+                    ));
+                    let _ = self.store.commit(cs).await;
+                }
+                return Ok(());
+            }
+        }
+        let kind = if form.as_guest {
+            UserKind::Guest
+        } else {
+            UserKind::Standard
+        };
+        let mut profile = form.profile.clone();
+        profile.department = placement.department.or(profile.department);
+        profile.job_profile = placement.job_profile.or(profile.job_profile);
+        let user_id = UserId::from_uuid(self.uuid());
+        let user = User::new(
+            user_id,
+            form.org,
+            kind,
+            profile,
+            form.identifiers.clone(),
+            now,
+        )?;
+        org.org.settings.required_fields.check(&user)?;
+        self.check_password(&form.password, &user, &org.org.name)?;
+        let t = Account::create(
+            kind,
+            Creation::SelfSignUp { verified: false },
+            Actor::User,
+            &org.lifecycle,
+            now,
+        )?;
+        let hash = self.hash(&form.password).await?;
+        let mut cs = Changeset::new();
+        self.carry_out(&mut cs, &user, &org, &t.effects, None)
+            .await?;
+        if t.effects.contains(&Effect::NotifyStaffOfPendingSignUp) {
+            self.notify_admins(&mut cs, &org, &user).await?;
+        }
+        if let Some(role) = &placement.permission_type {
+            let role = tenantry_access::RoleKey::new(role)?;
+            self.catalog.role(&role)?;
+            let grant = Grantables {
+                roles: [role].into(),
+                ..Grantables::new()
+            };
+            cs.insert(Record::Grant(
+                GrantRef {
+                    user: user_id,
+                    org: form.org,
+                    scope: Scope::Organization,
+                },
+                grant,
+            ));
+        }
+        cs.insert(Record::User(UserRecord {
+            user,
+            account: t.account,
+            password: Some(hash),
+            last_sign_in: None,
+        }))
+        .audit(self.audit(
+            Caller::User(user_id),
+            Some(form.org),
+            Some(user_id),
+            "account.signed_up",
+        ));
+        match self.store.commit(cs).await {
+            // Someone took the identifier meanwhile: the same answer as for an existing one.
+            Err(e) if e.kind() == StoreErrorKind::Duplicate => Ok(()),
+            other => other.map(|_| ()).map_err(DirectoryError::from),
+        }
+    }
+
+    /// Tells the organization's admins that `user` signed up and awaits approval.
+    async fn notify_admins(
+        &self,
+        cs: &mut Changeset,
+        org: &OrgRecord,
+        user: &User,
+    ) -> Result<(), DirectoryError> {
+        let members = self.members_of(org.org.id).await?;
+        let resolver = self.resolver_for(&members).await?;
+        for admin in resolver.admins_of(org.org.id) {
+            let (record, _) = self.user(admin).await?;
+            let Some(to) = record.user.mailbox().cloned() else {
+                continue;
+            };
+            let mut ctx = MessageContext::new(
+                MessageKind::SignUpPendingApproval,
+                Locale::from_language(record.user.profile().language.as_ref()),
+                &record.user.display_name(),
+                org.org.name.as_str(),
+            );
+            ctx.about = Some(user.display_name());
+            let rendered = self.renderer.render(&ctx);
+            let key = format!(
+                "{}:{}:{}",
+                MessageKind::SignUpPendingApproval.as_str(),
+                user.id(),
+                admin
+            );
+            cs.insert(Record::Outbox(self.outbox(
+                &to,
+                admin,
+                key,
+                rendered,
+                MessageKind::SignUpPendingApproval,
+            )));
+        }
+        Ok(())
+    }
+
+    /// Activates an account through its activation link (seed 003). A user without a
+    /// password yet (created by an integration) chooses one now. Where approval is still
+    /// required, the account stays pending.
+    pub async fn activate(
+        &self,
+        raw: &RawToken,
+        password: Option<&Password>,
+    ) -> Result<UserId, DirectoryError> {
+        retrying!(self, self.try_activate(raw, password))
+    }
+
+    async fn try_activate(
+        &self,
+        raw: &RawToken,
+        password: Option<&Password>,
+    ) -> Result<UserId, DirectoryError> {
+        let now = self.clock.now();
+        let (token, token_version, user_id) =
+            self.redeem_link(raw, TokenPurpose::Activation, now).await?;
+        let (mut record, version) = self.user(user_id).await?;
+        let (org, _) = self.org(record.user.org()).await?;
+        record.account = record
+            .account
+            .apply(
+                Event::Activate {
+                    method: ActivationMethod::EmailLink,
+                },
+                Actor::User,
+                &org.lifecycle,
+                now,
+            )?
+            .account;
+        match (password, &record.password) {
+            (Some(p), _) => {
+                self.check_password(p, &record.user, &org.org.name)?;
+                record.password = Some(self.hash(p).await?);
+            }
+            (None, None) => return Err(DirectoryError::PasswordRequired),
+            (None, Some(_)) => {}
+        }
+        let mut cs = Changeset::new();
+        cs.update(Record::Token(token), token_version)
+            .update(Record::User(record), version)
+            .audit(self.audit(
+                Caller::User(user_id),
+                Some(org.org.id),
+                Some(user_id),
+                "account.activated",
+            ));
+        self.store.commit(cs).await?;
+        Ok(user_id)
+    }
+
+    /// Sends a digest (seed 000) to `user`: to a consumer with their personal registration
+    /// link (a fresh one; the link of older digests stops working). Users whose kind or
+    /// state receives no mail get nothing. Returns whether a message was queued.
+    pub async fn send_digest(
+        &self,
+        caller: Caller,
+        user: UserId,
+        items: Vec<String>,
+    ) -> Result<bool, DirectoryError> {
+        let (record, _) = self.user(user).await?;
+        self.require_admin(caller, record.user.org()).await?;
+        retrying!(self, self.try_send_digest(caller, user, items.clone()))
+    }
+
+    async fn try_send_digest(
+        &self,
+        caller: Caller,
+        user_id: UserId,
+        items: Vec<String>,
+    ) -> Result<bool, DirectoryError> {
+        let now = self.clock.now();
+        let (record, _) = self.user(user_id).await?;
+        let user = &record.user;
+        let Some(to) = user.mailbox().cloned() else {
+            return Ok(false);
+        };
+        if !record.account.capabilities().receives_mail || !user.kind().receives_digests() {
+            return Ok(false);
+        }
+        let (org, _) = self.org(user.org()).await?;
+        let mut cs = Changeset::new();
+        let mut ctx = MessageContext::new(
+            MessageKind::ConsumerDigest,
+            Locale::from_language(user.profile().language.as_ref()),
+            &user.display_name(),
+            org.org.name.as_str(),
+        );
+        ctx.digest_items = items;
+        if user.kind().needs_registration_link() {
+            let purpose = TokenPurpose::ConsumerRegistration;
+            for t in self.store.list(&ListOf::TokensOf(user_id)).await? {
+                if matches!(&t.value, Record::Token(token) if token.purpose == purpose) {
+                    cs.delete(t.value.key(), t.version);
+                }
+            }
+            let (raw, token) = self.with_rng(|rng| {
+                issue_token(purpose, user_id, now, purpose.default_ttl(), None, rng)
+            })?;
+            ctx.registration_link = Some(self.config.links.link(purpose, &raw));
+            cs.insert(Record::Token(token));
+        }
+        let rendered = self.renderer.render(&ctx);
+        let key = format!(
+            "{}:{}:{}",
+            MessageKind::ConsumerDigest.as_str(),
+            user_id,
+            self.uuid()
+        );
+        cs.insert(Record::Outbox(self.outbox(
+            &to,
+            user_id,
+            key,
+            rendered,
+            MessageKind::ConsumerDigest,
+        )))
+        .audit(self.audit(caller, Some(user.org()), Some(user_id), "digest.queued"));
+        self.store.commit(cs).await?;
+        Ok(true)
+    }
+
+    /// A consumer registers through the personal link in their mail (seed 000) and becomes a
+    /// standard user with the password they choose. A deleted consumer's link is dead.
+    pub async fn register_consumer(
+        &self,
+        raw: &RawToken,
+        password: &Password,
+    ) -> Result<UserId, DirectoryError> {
+        retrying!(self, self.try_register_consumer(raw, password))
+    }
+
+    async fn try_register_consumer(
+        &self,
+        raw: &RawToken,
+        password: &Password,
+    ) -> Result<UserId, DirectoryError> {
+        let now = self.clock.now();
+        let (token, token_version, user_id) = self
+            .redeem_link(raw, TokenPurpose::ConsumerRegistration, now)
+            .await?;
+        let Ok((mut record, version)) = self.user(user_id).await else {
+            return Err(DirectoryError::InvalidLink);
+        };
+        let (org, _) = self.org(record.user.org()).await?;
+        let t = record
+            .account
+            .apply(Event::RegisterConsumer, Actor::User, &org.lifecycle, now)?;
+        record.user.set_kind(UserKind::Standard, now)?;
+        record.account = t.account;
+        self.check_password(password, &record.user, &org.org.name)?;
+        record.password = Some(self.hash(password).await?);
+        let mut cs = Changeset::new();
+        // Welcome them, without a set-password link: they just chose one.
+        if let Some(to) = record.user.mailbox().cloned() {
+            let ctx = MessageContext::new(
+                MessageKind::Welcome,
+                Locale::from_language(record.user.profile().language.as_ref()),
+                &record.user.display_name(),
+                org.org.name.as_str(),
+            );
+            let key = format!("{}:{}:registered", MessageKind::Welcome.as_str(), user_id);
+            cs.insert(Record::Outbox(self.outbox(
+                &to,
+                user_id,
+                key,
+                self.renderer.render(&ctx),
+                MessageKind::Welcome,
+            )));
+        }
+        cs.update(Record::Token(token), token_version)
+            .update(Record::User(record), version)
+            .audit(self.audit(
+                Caller::User(user_id),
+                Some(org.org.id),
+                Some(user_id),
+                "consumer.registered",
+            ));
+        self.store.commit(cs).await?;
+        Ok(user_id)
     }
 }
 

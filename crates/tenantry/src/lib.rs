@@ -9,10 +9,11 @@
 //! [`dispatch`]er, and the first [`Directory`] use cases: creating a root organization with
 //! its admin, creating users of every kind, accepting invitations, signing in, moving accounts
 //! through their life, changing grants, password resets, the PIN flow, child organizations
-//! with their entitlements and settings, groups and bulk membership. The other use cases of
-//! the directory-service issue (self sign-up and approval notices, activation by link and
-//! code, consumer registration, imports and exports, impersonation and automatic login,
-//! locations, departments, SSO) are not written yet.
+//! with their entitlements and settings, groups and bulk membership, self sign-up with
+//! approval notices, activation by link, consumer digests and registration. The other use
+//! cases of the directory-service issue (activation by SMS code and one-time password,
+//! imports and exports, impersonation and automatic login, locations, departments, SSO) are
+//! not written yet.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -60,6 +61,7 @@ pub use changeset::{Changeset, Committed, Expect};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use directory::{
     AccountChange, Caller, CreatedUser, Directory, DirectoryConfig, DirectoryError, NewUser,
+    SignUpForm,
 };
 pub use error::{StoreError, StoreErrorKind};
 pub use mail::{DeliveryError, EmailMessage, Mailer, SmsMessage, SmsSender};

@@ -1114,3 +1114,179 @@ async fn seed_004_groups_bulk_membership_and_archive() {
         Err(DirectoryError::Denied(_))
     ));
 }
+
+async fn configure(
+    w: &World,
+    f: impl FnOnce(&mut OrgSettings, &mut tenantry_lifecycle::LifecyclePolicy),
+) {
+    let Record::Org(mut org) = w
+        .store
+        .get(&RecordKey::Org(w.org))
+        .await
+        .unwrap()
+        .unwrap()
+        .value
+    else {
+        panic!()
+    };
+    f(&mut org.org.settings, &mut org.lifecycle);
+    w.dir
+        .configure_organization(
+            Caller::User(w.admin),
+            w.org,
+            org.org.settings,
+            org.lifecycle,
+        )
+        .await
+        .unwrap();
+}
+
+fn form(w: &World, email: &str) -> SignUpForm {
+    SignUpForm {
+        org: w.org,
+        as_guest: false,
+        profile: Profile {
+            first_name: Some(NamePart::parse("Sam").unwrap()),
+            ..Profile::default()
+        },
+        identifiers: LoginIdentifiers {
+            email: Some(Email::parse(email).unwrap()),
+            ..Default::default()
+        },
+        password: Password::new("purple monkey dishwasher"),
+        chosen_department: None,
+        link: None,
+    }
+}
+
+#[tokio::test]
+async fn seed_004_self_sign_up_with_approval() {
+    let w = world().await;
+    // Off by default.
+    assert!(matches!(
+        w.dir.sign_up(form(&w, "sam@acme.example")).await,
+        Err(DirectoryError::Lifecycle(_))
+    ));
+    configure(&w, |_, l| {
+        l.sign_up.enabled = true;
+        l.sign_up.needs_approval = true;
+        l.sign_up.defaults.permission_type = Some("admin".into());
+    })
+    .await;
+    w.dir.sign_up(form(&w, "sam@acme.example")).await.unwrap();
+    let messages = outbox(&w.store, w.clock.now()).await;
+    let kinds: Vec<(&str, &str)> = messages
+        .iter()
+        .map(|m| (m.kind.as_str(), m.to.as_str()))
+        .collect();
+    assert!(
+        kinds.contains(&("activation_link", "sam@acme.example")),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&("sign_up_pending_approval", "ada@acme.example")),
+        "{kinds:?}"
+    );
+    let sam = w
+        .store
+        .user_by_login(&LoginKey::Email("sam@acme.example".into()))
+        .await
+        .unwrap()
+        .unwrap()
+        .value
+        .user
+        .id();
+    let pw = Password::new("purple monkey dishwasher");
+    // Activated but pending: may not sign in until approved.
+    let link = messages
+        .iter()
+        .find(|m| m.kind == "activation_link")
+        .unwrap();
+    assert_eq!(
+        w.dir
+            .activate(&token_from(link, "activation"), None)
+            .await
+            .unwrap(),
+        sam
+    );
+    assert!(matches!(
+        w.dir.sign_in("sam@acme.example", &pw).await,
+        Err(DirectoryError::InvalidCredentials)
+    ));
+    w.dir
+        .change_account(Caller::User(w.admin), sam, Event::Approve)
+        .await
+        .unwrap();
+    assert_eq!(w.dir.sign_in("sam@acme.example", &pw).await.unwrap(), sam);
+    // Signing up again with the same email: the same answer, no second account.
+    w.dir.sign_up(form(&w, "SAM@acme.example")).await.unwrap();
+    assert_eq!(
+        w.store
+            .users(&UserQuery {
+                org: Some(w.org),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .items
+            .len(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn seed_000_consumers_get_digests_with_their_registration_link() {
+    let w = world().await;
+    configure(&w, |s, _| s.consumers_enabled = true).await;
+    let carla = NewUser {
+        kind: UserKind::Consumer,
+        ..standard("carla@crm.example", WayIn::None)
+    };
+    let carla = w
+        .dir
+        .create_user(Caller::System, w.org, carla)
+        .await
+        .unwrap()
+        .id;
+    assert!(
+        w.dir
+            .send_digest(Caller::System, carla, vec!["A new post in News".into()])
+            .await
+            .unwrap()
+    );
+    let first = outbox(&w.store, w.clock.now()).await;
+    let old_link = token_from(&first[0], "registration");
+    assert!(first[0].text.contains("A new post in News"));
+    // Every digest carries a fresh link; the older stops working.
+    w.dir
+        .send_digest(Caller::System, carla, vec!["An event tomorrow".into()])
+        .await
+        .unwrap();
+    let newest = outbox(&w.store, w.clock.now())
+        .await
+        .into_iter()
+        .map(|m| token_from(&m, "registration"))
+        .find(|t| *t != old_link)
+        .unwrap();
+    let pw = Password::new("purple monkey dishwasher");
+    assert!(matches!(
+        w.dir.register_consumer(&old_link, &pw).await,
+        Err(DirectoryError::InvalidLink)
+    ));
+    assert_eq!(w.dir.register_consumer(&newest, &pw).await.unwrap(), carla);
+    assert_eq!(
+        w.dir.sign_in("carla@crm.example", &pw).await.unwrap(),
+        carla
+    );
+    match w
+        .store
+        .get(&RecordKey::User(carla))
+        .await
+        .unwrap()
+        .unwrap()
+        .value
+    {
+        Record::User(u) => assert_eq!(u.user.kind(), UserKind::Standard),
+        other => panic!("{other:?}"),
+    }
+}
