@@ -343,6 +343,22 @@ impl Directory {
         Ok((token, version, user))
     }
 
+    /// Deletes the user's tokens of `purpose` in `cs`: a new one for the same purpose
+    /// revokes the older.
+    async fn supersede_tokens(
+        &self,
+        cs: &mut Changeset,
+        user: UserId,
+        purpose: TokenPurpose,
+    ) -> Result<(), DirectoryError> {
+        for t in self.store.list(&ListOf::TokensOf(user)).await? {
+            if matches!(&t.value, Record::Token(token) if token.purpose == purpose) {
+                cs.delete(t.value.key(), t.version);
+            }
+        }
+        Ok(())
+    }
+
     async fn org(&self, id: OrgId) -> Result<(OrgRecord, u64), DirectoryError> {
         match self.store.get(&RecordKey::Org(id)).await? {
             Some(v) => match v.value {
@@ -1128,11 +1144,7 @@ impl Directory {
         let (org, _) = self.org(user.org()).await?;
         let purpose = TokenPurpose::PasswordReset;
         let mut cs = Changeset::new();
-        for t in self.store.list(&ListOf::TokensOf(user.id())).await? {
-            if matches!(&t.value, Record::Token(token) if token.purpose == purpose) {
-                cs.delete(t.value.key(), t.version);
-            }
-        }
+        self.supersede_tokens(&mut cs, user.id(), purpose).await?;
         let (raw, token) = self.with_rng(|rng| {
             issue_token(purpose, user.id(), now, purpose.default_ttl(), None, rng)
         })?;
@@ -1915,11 +1927,7 @@ impl Directory {
         ctx.digest_items = items;
         if user.kind().needs_registration_link() {
             let purpose = TokenPurpose::ConsumerRegistration;
-            for t in self.store.list(&ListOf::TokensOf(user_id)).await? {
-                if matches!(&t.value, Record::Token(token) if token.purpose == purpose) {
-                    cs.delete(t.value.key(), t.version);
-                }
-            }
+            self.supersede_tokens(&mut cs, user_id, purpose).await?;
             let (raw, token) = self.with_rng(|rng| {
                 issue_token(purpose, user_id, now, purpose.default_ttl(), None, rng)
             })?;
