@@ -2012,6 +2012,218 @@ impl Directory {
         self.store.commit(cs).await?;
         Ok(user_id)
     }
+    /// A single sign-on login, reported by the host after its identity provider vouched for
+    /// `identifiers` (seed 003). An existing account not yet in use is activated (SSO proves
+    /// who they are); an active one just signs in; with just-in-time provisioning on, an
+    /// unknown person gets an account in `org`. Returns the user.
+    pub async fn sso_login(
+        &self,
+        org: OrgId,
+        profile: Profile,
+        identifiers: LoginIdentifiers,
+    ) -> Result<UserId, DirectoryError> {
+        retrying!(
+            self,
+            self.try_sso_login(org, profile.clone(), identifiers.clone())
+        )
+    }
+
+    async fn try_sso_login(
+        &self,
+        org_id: OrgId,
+        profile: Profile,
+        identifiers: LoginIdentifiers,
+    ) -> Result<UserId, DirectoryError> {
+        let now = self.clock.now();
+        let (org, _) = self.org(org_id).await?;
+        for key in identifiers.keys() {
+            let Some(existing) = self.store.user_by_login(&key).await? else {
+                continue;
+            };
+            let mut record = existing.value;
+            let id = record.user.id();
+            if !record.account.capabilities().may_sign_in {
+                record.account = record
+                    .account
+                    .apply(Event::SsoLogin, Actor::System, &org.lifecycle, now)?
+                    .account;
+            }
+            record.last_sign_in = Some(now);
+            let mut cs = Changeset::new();
+            cs.update(Record::User(record), existing.version)
+                .audit(self.audit(
+                    Caller::User(id),
+                    Some(org_id),
+                    Some(id),
+                    "user.signed_in_sso",
+                ));
+            self.store.commit(cs).await?;
+            return Ok(id);
+        }
+        let t = Account::create(
+            UserKind::Standard,
+            Creation::SsoFirstLogin,
+            Actor::System,
+            &org.lifecycle,
+            now,
+        )?;
+        let id = UserId::from_uuid(self.uuid());
+        let user = User::new(id, org_id, UserKind::Standard, profile, identifiers, now)?;
+        let mut cs = Changeset::new();
+        cs.insert(Record::User(UserRecord {
+            user,
+            account: t.account,
+            password: None,
+            last_sign_in: Some(now),
+        }))
+        .audit(self.audit(
+            Caller::System,
+            Some(org_id),
+            Some(id),
+            "user.created_by_sso",
+        ));
+        match self.store.commit(cs).await {
+            Err(e) if e.kind() == StoreErrorKind::Duplicate => Err(StoreError::new(
+                StoreErrorKind::Conflict,
+                "sso identifier taken meanwhile",
+            )
+            .into()),
+            other => other.map(|_| id).map_err(DirectoryError::from),
+        }
+    }
+
+    /// "Log in as" (seed 001's preview): an admin of the target's organization views it as
+    /// the target does. Refused towards a target who holds anything there the admin does
+    /// not, and towards accounts that may not sign in. Recorded in the audit log with the
+    /// admin and the reason. The host starts the session it returns the user for.
+    pub async fn impersonate(
+        &self,
+        caller: UserId,
+        target: UserId,
+        reason: &str,
+    ) -> Result<UserId, DirectoryError> {
+        let (record, _) = self.user(target).await?;
+        let org = record.user.org();
+        self.require_admin(Caller::User(caller), org).await?;
+        if !record.account.capabilities().may_sign_in {
+            return Err(DirectoryError::Denied("the account may not sign in".into()));
+        }
+        let resolver = self.resolver_for(&[caller, target]).await?;
+        let (theirs, mine) = (
+            resolver.effective(target, Target::Org(org)),
+            resolver.effective(caller, Target::Org(org)),
+        );
+        if !theirs.is_subset(mine) {
+            return Err(DirectoryError::Denied(
+                "the target holds permissions the caller does not".into(),
+            ));
+        }
+        let reason: String = reason
+            .trim()
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(500)
+            .collect();
+        if reason.is_empty() {
+            return Err(DirectoryError::Denied("a reason is required".into()));
+        }
+        let mut event = self.audit(
+            Caller::User(caller),
+            Some(org),
+            Some(target),
+            "user.impersonated",
+        );
+        event.detail.insert("reason".into(), reason);
+        let mut cs = Changeset::new();
+        cs.audit(event);
+        self.store.commit(cs).await?;
+        Ok(target)
+    }
+
+    /// Mails `user` a link that signs them in once within 15 minutes (seed 001's invitation
+    /// that "automatically logs the client into their dashboard"). The caller must
+    /// administer the user's organization; an older such link stops working.
+    pub async fn send_login_link(
+        &self,
+        caller: Caller,
+        user: UserId,
+    ) -> Result<(), DirectoryError> {
+        let (record, _) = self.user(user).await?;
+        self.require_admin(caller, record.user.org()).await?;
+        if !record.account.capabilities().may_sign_in {
+            return Err(DirectoryError::Denied("the account may not sign in".into()));
+        }
+        retrying!(self, self.try_send_login_link(caller, &record.user))
+    }
+
+    async fn try_send_login_link(&self, caller: Caller, user: &User) -> Result<(), DirectoryError> {
+        let Some(to) = user.mailbox().cloned() else {
+            return Err(DirectoryError::NotFound("mailbox"));
+        };
+        let now = self.clock.now();
+        let (org, _) = self.org(user.org()).await?;
+        let purpose = TokenPurpose::AutoLogin;
+        let mut cs = Changeset::new();
+        self.supersede_tokens(&mut cs, user.id(), purpose).await?;
+        let (raw, token) = self.with_rng(|rng| {
+            issue_token(purpose, user.id(), now, purpose.default_ttl(), None, rng)
+        })?;
+        let mut ctx = MessageContext::new(
+            MessageKind::AutoLogin,
+            Locale::from_language(user.profile().language.as_ref()),
+            &user.display_name(),
+            org.org.name.as_str(),
+        );
+        ctx.link = Some(self.config.links.link(purpose, &raw));
+        ctx.expires_at = Some(token.expires_at);
+        let key = format!(
+            "{}:{}:{}",
+            MessageKind::AutoLogin.as_str(),
+            user.id(),
+            token.hash.to_hex()
+        );
+        let message = self.outbox(
+            &to,
+            user.id(),
+            key,
+            self.renderer.render(&ctx),
+            MessageKind::AutoLogin,
+        );
+        cs.insert(Record::Token(token))
+            .insert(Record::Outbox(message))
+            .audit(self.audit(caller, Some(user.org()), Some(user.id()), "login_link.sent"));
+        self.store.commit(cs).await?;
+        Ok(())
+    }
+
+    /// Redeems an automatic-login link: once, within its 15 minutes, for an account that may
+    /// sign in. Returns the user the host signs in.
+    pub async fn redeem_login_link(&self, raw: &RawToken) -> Result<UserId, DirectoryError> {
+        retrying!(self, self.try_redeem_login_link(raw))
+    }
+
+    async fn try_redeem_login_link(&self, raw: &RawToken) -> Result<UserId, DirectoryError> {
+        let now = self.clock.now();
+        let (token, token_version, user_id) =
+            self.redeem_link(raw, TokenPurpose::AutoLogin, now).await?;
+        let (mut record, version) = self.user(user_id).await?;
+        if !record.account.capabilities().may_sign_in {
+            return Err(DirectoryError::InvalidLink);
+        }
+        record.last_sign_in = Some(now);
+        let org = record.user.org();
+        let mut cs = Changeset::new();
+        cs.update(Record::Token(token), token_version)
+            .update(Record::User(record), version)
+            .audit(self.audit(
+                Caller::User(user_id),
+                Some(org),
+                Some(user_id),
+                "user.signed_in_link",
+            ));
+        self.store.commit(cs).await?;
+        Ok(user_id)
+    }
 }
 
 /// The result of [`Directory::change_account`].

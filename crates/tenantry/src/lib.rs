@@ -10,10 +10,10 @@
 //! its admin, creating users of every kind, accepting invitations, signing in, moving accounts
 //! through their life, changing grants, password resets, the PIN flow, child organizations
 //! with their entitlements and settings, groups and bulk membership, self sign-up with
-//! approval notices, activation by link, consumer digests and registration. The other use
-//! cases of the directory-service issue (activation by SMS code and one-time password,
-//! imports and exports, impersonation and automatic login, locations, departments, SSO) are
-//! not written yet.
+//! approval notices, activation by link, consumer digests and registration, SSO just in time,
+//! "log in as" and automatic-login links. The other use cases of the directory-service issue
+//! (activation by SMS code and one-time password, imports and exports, locations and
+//! departments) are not written yet.
 //!
 //! ```
 //! use std::sync::Arc;

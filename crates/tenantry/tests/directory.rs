@@ -1290,3 +1290,153 @@ async fn seed_000_consumers_get_digests_with_their_registration_link() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn seed_003_sso_just_in_time() {
+    let w = world().await;
+    let ids = |e: &str| LoginIdentifiers {
+        email: Some(Email::parse(e).unwrap()),
+        ..Default::default()
+    };
+    // Not provisioned and JIT off: refused.
+    assert!(matches!(
+        w.dir
+            .sso_login(w.org, Profile::default(), ids("new@acme.example"))
+            .await,
+        Err(DirectoryError::Lifecycle(_))
+    ));
+    configure(&w, |_, l| l.sso_just_in_time = true).await;
+    let id = w
+        .dir
+        .sso_login(w.org, Profile::default(), ids("new@acme.example"))
+        .await
+        .unwrap();
+    assert_eq!(
+        w.dir
+            .sso_login(w.org, Profile::default(), ids("NEW@acme.example"))
+            .await
+            .unwrap(),
+        id,
+        "the second login finds the same user"
+    );
+    // An invited user is activated by their first SSO login.
+    let bob = with_bob(&w, WayIn::Invitation).await;
+    assert_eq!(
+        w.dir
+            .sso_login(w.org, Profile::default(), ids("bob@acme.example"))
+            .await
+            .unwrap(),
+        bob
+    );
+    match w
+        .store
+        .get(&RecordKey::User(bob))
+        .await
+        .unwrap()
+        .unwrap()
+        .value
+    {
+        Record::User(u) => assert_eq!(u.account.state(), AccountState::Active),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn seed_001_log_in_as_and_login_links() {
+    let w = world().await;
+    let bob = with_bob(&w, WayIn::Password).await;
+    // Ada previews Bob's view; it is audited with her reason.
+    assert_eq!(
+        w.dir
+            .impersonate(w.admin, bob, "checking his dashboard before inviting")
+            .await
+            .unwrap(),
+        bob
+    );
+    let audit = w
+        .store
+        .audit(&AuditQuery {
+            subject: Some(bob),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let e = audit
+        .iter()
+        .find(|e| e.action == "user.impersonated")
+        .unwrap();
+    assert_eq!(e.actor, Some(w.admin));
+    assert_eq!(
+        e.detail.get("reason").map(String::as_str),
+        Some("checking his dashboard before inviting")
+    );
+    assert!(
+        matches!(
+            w.dir.impersonate(w.admin, bob, "  ").await,
+            Err(DirectoryError::Denied(_))
+        ),
+        "a reason is required"
+    );
+    // Bob may not impersonate Ada (no admin), and once Bob is an admin with less than Ada,
+    // he still cannot look through her eyes.
+    assert!(matches!(
+        w.dir.impersonate(bob, w.admin, "curious").await,
+        Err(DirectoryError::Denied(_))
+    ));
+    let only_admin = Grantables {
+        permissions: [tenantry_access::PermissionKey::new("org.admin").unwrap()].into(),
+        ..Grantables::new()
+    };
+    w.dir
+        .change_grant(
+            Caller::User(w.admin),
+            GrantRef {
+                user: bob,
+                org: w.org,
+                scope: Scope::Organization,
+            },
+            Change::Grant(only_admin),
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            w.dir.impersonate(bob, w.admin, "curious").await,
+            Err(DirectoryError::Denied(_))
+        ),
+        "Ada also holds feed.read"
+    );
+    // An automatic-login link works once, within 15 minutes.
+    w.dir
+        .send_login_link(Caller::User(w.admin), bob)
+        .await
+        .unwrap();
+    let link = outbox(&w.store, w.clock.now())
+        .await
+        .into_iter()
+        .find(|m| m.kind == "auto_login")
+        .unwrap();
+    let raw = token_from(&link, "auto-login");
+    w.clock.advance(Duration::minutes(14));
+    assert_eq!(w.dir.redeem_login_link(&raw).await.unwrap(), bob);
+    assert!(matches!(
+        w.dir.redeem_login_link(&raw).await,
+        Err(DirectoryError::InvalidLink)
+    ));
+    w.dir
+        .send_login_link(Caller::User(w.admin), bob)
+        .await
+        .unwrap();
+    let late = outbox(&w.store, w.clock.now())
+        .await
+        .into_iter()
+        .filter(|m| m.kind == "auto_login")
+        .map(|m| token_from(&m, "auto-login"))
+        .find(|t| *t != raw)
+        .unwrap();
+    w.clock.advance(Duration::minutes(15));
+    assert!(matches!(
+        w.dir.redeem_login_link(&late).await,
+        Err(DirectoryError::InvalidLink)
+    ));
+}
