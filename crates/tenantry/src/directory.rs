@@ -343,6 +343,40 @@ impl Directory {
         Ok((token, version, user))
     }
 
+    /// Issues a token of `purpose` for `user` (bound to `context`, valid `ttl`), renders a
+    /// `kind` message with its link in the user's language, and adds both to `cs`. Returns
+    /// the token's hash (the message's idempotency key carries it).
+    #[allow(clippy::too_many_arguments)]
+    fn queue_link(
+        &self,
+        cs: &mut Changeset,
+        user: &User,
+        to: &Email,
+        org: &OrgRecord,
+        kind: MessageKind,
+        purpose: TokenPurpose,
+        ttl: chrono::Duration,
+        context: Option<u32>,
+    ) -> Result<TokenHash, DirectoryError> {
+        let now = self.clock.now();
+        let (raw, token) =
+            self.with_rng(|rng| issue_token(purpose, user.id(), now, ttl, context, rng))?;
+        let mut ctx = MessageContext::new(
+            kind,
+            Locale::from_language(user.profile().language.as_ref()),
+            &user.display_name(),
+            org.org.name.as_str(),
+        );
+        ctx.link = Some(self.config.links.link(purpose, &raw));
+        ctx.expires_at = Some(token.expires_at);
+        let hash = token.hash;
+        let key = format!("{}:{}:{}", kind.as_str(), user.id(), hash.to_hex());
+        let message = self.outbox(to, user.id(), key, self.renderer.render(&ctx), kind);
+        cs.insert(Record::Token(token))
+            .insert(Record::Outbox(message));
+        Ok(hash)
+    }
+
     /// Deletes the user's tokens of `purpose` in `cs`: a new one for the same purpose
     /// revokes the older.
     async fn supersede_tokens(
@@ -881,22 +915,7 @@ impl Directory {
                         }
                     };
                     invitation_changed = true;
-                    let (raw, token) = self.with_rng(|rng| {
-                        issue_token(purpose, user_id, now, ttl, Some(generation), rng)
-                    })?;
-                    let mut ctx = MessageContext::new(
-                        kind,
-                        Locale::from_language(user.profile().language.as_ref()),
-                        &user.display_name(),
-                        org.org.name.as_str(),
-                    );
-                    ctx.link = Some(self.config.links.link(purpose, &raw));
-                    ctx.expires_at = Some(token.expires_at);
-                    let rendered = self.renderer.render(&ctx);
-                    let key = format!("{}:{}:{}", kind.as_str(), user_id, generation);
-                    cs.insert(Record::Token(token)).insert(Record::Outbox(
-                        self.outbox(&to, user_id, key, rendered, kind),
-                    ));
+                    self.queue_link(cs, user, &to, org, kind, purpose, ttl, Some(generation))?;
                 }
                 Effect::RevokeInvitation => {
                     if let Some((inv, _)) = &mut invitation {
@@ -1140,38 +1159,26 @@ impl Directory {
         let Some(to) = user.mailbox().cloned() else {
             return Ok(());
         };
-        let now = self.clock.now();
         let (org, _) = self.org(user.org()).await?;
         let purpose = TokenPurpose::PasswordReset;
         let mut cs = Changeset::new();
         self.supersede_tokens(&mut cs, user.id(), purpose).await?;
-        let (raw, token) = self.with_rng(|rng| {
-            issue_token(purpose, user.id(), now, purpose.default_ttl(), None, rng)
-        })?;
-        let mut ctx = MessageContext::new(
+        self.queue_link(
+            &mut cs,
+            user,
+            &to,
+            &org,
             MessageKind::PasswordReset,
-            Locale::from_language(user.profile().language.as_ref()),
-            &user.display_name(),
-            org.org.name.as_str(),
-        );
-        ctx.link = Some(self.config.links.link(purpose, &raw));
-        ctx.expires_at = Some(token.expires_at);
-        let rendered = self.renderer.render(&ctx);
-        let key = format!(
-            "{}:{}:{}",
-            MessageKind::PasswordReset.as_str(),
-            user.id(),
-            token.hash.to_hex()
-        );
-        let message = self.outbox(&to, user.id(), key, rendered, MessageKind::PasswordReset);
-        cs.insert(Record::Token(token))
-            .insert(Record::Outbox(message))
-            .audit(self.audit(
-                caller,
-                Some(user.org()),
-                Some(user.id()),
-                "password.reset_requested",
-            ));
+            purpose,
+            purpose.default_ttl(),
+            None,
+        )?;
+        cs.audit(self.audit(
+            caller,
+            Some(user.org()),
+            Some(user.id()),
+            "password.reset_requested",
+        ));
         self.store.commit(cs).await?;
         Ok(())
     }
@@ -2160,38 +2167,21 @@ impl Directory {
         let Some(to) = user.mailbox().cloned() else {
             return Err(DirectoryError::NotFound("mailbox"));
         };
-        let now = self.clock.now();
         let (org, _) = self.org(user.org()).await?;
         let purpose = TokenPurpose::AutoLogin;
         let mut cs = Changeset::new();
         self.supersede_tokens(&mut cs, user.id(), purpose).await?;
-        let (raw, token) = self.with_rng(|rng| {
-            issue_token(purpose, user.id(), now, purpose.default_ttl(), None, rng)
-        })?;
-        let mut ctx = MessageContext::new(
-            MessageKind::AutoLogin,
-            Locale::from_language(user.profile().language.as_ref()),
-            &user.display_name(),
-            org.org.name.as_str(),
-        );
-        ctx.link = Some(self.config.links.link(purpose, &raw));
-        ctx.expires_at = Some(token.expires_at);
-        let key = format!(
-            "{}:{}:{}",
-            MessageKind::AutoLogin.as_str(),
-            user.id(),
-            token.hash.to_hex()
-        );
-        let message = self.outbox(
+        self.queue_link(
+            &mut cs,
+            user,
             &to,
-            user.id(),
-            key,
-            self.renderer.render(&ctx),
+            &org,
             MessageKind::AutoLogin,
-        );
-        cs.insert(Record::Token(token))
-            .insert(Record::Outbox(message))
-            .audit(self.audit(caller, Some(user.org()), Some(user.id()), "login_link.sent"));
+            purpose,
+            purpose.default_ttl(),
+            None,
+        )?;
+        cs.audit(self.audit(caller, Some(user.org()), Some(user.id()), "login_link.sent"));
         self.store.commit(cs).await?;
         Ok(())
     }
