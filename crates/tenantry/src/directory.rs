@@ -111,6 +111,9 @@ pub enum DirectoryError {
     /// A value is invalid.
     #[error(transparent)]
     Value(#[from] ValueError),
+    /// A spreadsheet could not be written or read.
+    #[error(transparent)]
+    Tabular(#[from] tenantry_tabular::TabularError),
     /// A login identifier of the new or changed user belongs to someone else.
     #[error("an identifier is already taken")]
     IdentifierTaken,
@@ -182,11 +185,11 @@ pub struct CreatedUser {
 
 /// The directory service.
 pub struct Directory {
-    store: Arc<dyn Store>,
-    catalog: Catalog,
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) catalog: Catalog,
     clock: Arc<dyn Clock>,
     renderer: Arc<dyn Renderer>,
-    config: DirectoryConfig,
+    pub(crate) config: DirectoryConfig,
     rng: Mutex<StdRng>,
     hashing: Arc<Semaphore>,
     dummy: PasswordHash,
@@ -262,7 +265,7 @@ impl Directory {
         self.with_rng(|rng| tenantry_identity::uuid_v7(now, rng))
     }
 
-    fn audit(
+    pub(crate) fn audit(
         &self,
         caller: Caller,
         org: Option<OrgId>,
@@ -393,7 +396,7 @@ impl Directory {
         Ok(())
     }
 
-    async fn org(&self, id: OrgId) -> Result<(OrgRecord, u64), DirectoryError> {
+    pub(crate) async fn org(&self, id: OrgId) -> Result<(OrgRecord, u64), DirectoryError> {
         match self.store.get(&RecordKey::Org(id)).await? {
             Some(v) => match v.value {
                 Record::Org(o) => Ok((o, v.version)),
@@ -403,7 +406,7 @@ impl Directory {
         }
     }
 
-    async fn user(&self, id: UserId) -> Result<(UserRecord, u64), DirectoryError> {
+    pub(crate) async fn user(&self, id: UserId) -> Result<(UserRecord, u64), DirectoryError> {
         match self
             .store
             .get(&RecordKey::User(id))
@@ -450,7 +453,11 @@ impl Directory {
     }
 
     /// Checks the caller administers `org`.
-    async fn require_admin(&self, caller: Caller, org: OrgId) -> Result<(), DirectoryError> {
+    pub(crate) async fn require_admin(
+        &self,
+        caller: Caller,
+        org: OrgId,
+    ) -> Result<(), DirectoryError> {
         let Caller::User(user) = caller else {
             return Ok(());
         };

@@ -11,9 +11,9 @@
 //! through their life, changing grants, password resets, the PIN flow, child organizations
 //! with their entitlements and settings, groups and bulk membership, self sign-up with
 //! approval notices, activation by link, consumer digests and registration, SSO just in time,
-//! "log in as" and automatic-login links. The other use cases of the directory-service issue
-//! (activation by SMS code and one-time password, imports and exports, locations and
-//! departments) are not written yet.
+//! "log in as", automatic-login links, exports and the template import. The other use cases
+//! of the directory-service issue (activation by SMS code, redeeming one-time passwords,
+//! locations and departments) are not written yet.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -50,6 +50,7 @@ mod clock;
 pub mod conformance;
 mod directory;
 mod error;
+mod exchange;
 mod mail;
 mod memory;
 mod outbox;
@@ -64,6 +65,7 @@ pub use directory::{
     SignUpForm,
 };
 pub use error::{StoreError, StoreErrorKind};
+pub use exchange::{ExportKind, Format, ImportOutcome};
 pub use mail::{DeliveryError, EmailMessage, Mailer, SmsMessage, SmsSender};
 pub use memory::{DEFAULT_PAGE, MAX_PAGE, MemoryStore};
 pub use outbox::{DispatchReport, RetryPolicy, dispatch};

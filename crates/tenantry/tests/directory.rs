@@ -1440,3 +1440,176 @@ async fn seed_001_log_in_as_and_login_links() {
         Err(DirectoryError::InvalidLink)
     ));
 }
+
+#[tokio::test]
+async fn seed_000_exports_and_seed_003_import() {
+    let w = world().await;
+    configure(&w, |s, _| {
+        s.consumers_enabled = true;
+        s.pin_users = Some(PinUserSettings {
+            domain: EmailDomain::parse("pins.acme.example").unwrap(),
+        });
+        s.phone_region = Some("DE".into());
+    })
+    .await;
+    let consumer = NewUser {
+        kind: UserKind::Consumer,
+        ..standard("carla@crm.example", WayIn::None)
+    };
+    w.dir
+        .create_user(Caller::System, w.org, consumer)
+        .await
+        .unwrap();
+    let pin_user = NewUser {
+        kind: UserKind::Pin,
+        profile: Profile {
+            first_name: Some(NamePart::parse("Max").unwrap()),
+            last_name: Some(NamePart::parse("Muster").unwrap()),
+            ..Profile::default()
+        },
+        identifiers: LoginIdentifiers {
+            external_id: Some(ExternalId::parse("0042").unwrap()),
+            ..Default::default()
+        },
+        way_in: WayIn::Pin,
+        password: None,
+    };
+    let pin = w
+        .dir
+        .create_user(Caller::System, w.org, pin_user)
+        .await
+        .unwrap()
+        .pin
+        .unwrap();
+    let mut csv = Vec::new();
+    let n = w
+        .dir
+        .export(
+            Caller::User(w.admin),
+            w.org,
+            ExportKind::Consumers,
+            Format::Csv(Default::default()),
+            &tenantry_tabular::Headers::default(),
+            &mut csv,
+        )
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    let text = String::from_utf8(csv).unwrap();
+    assert!(text.contains("carla@crm.example,Bob,,0,yes"), "{text}");
+    let mut xlsx = Vec::new();
+    w.dir
+        .export(
+            Caller::User(w.admin),
+            w.org,
+            ExportKind::PinUsers,
+            Format::Xlsx,
+            &tenantry_tabular::Headers::new(tenantry_tabular::Lang::De),
+            &mut xlsx,
+        )
+        .await
+        .unwrap();
+    let sheet = tenantry_tabular::read_xlsx(&xlsx, &Default::default()).unwrap();
+    assert_eq!(
+        sheet.rows[0].1,
+        [
+            "max.muster@pins.acme.example",
+            "Max",
+            "Muster",
+            "0042",
+            pin.expose()
+        ]
+    );
+    let audit = w
+        .store
+        .audit(&AuditQuery {
+            org: Some(w.org),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == "export.pins" && e.actor == Some(w.admin))
+    );
+
+    // Import: one new row with a one-time password, one existing user (skipped, never
+    // overwritten), one bad row.
+    let file = "First name;Last name;Job profile;Department;Permission type;Email;Username;Phone;Language;One-time password\n\
+                Nina;Neu;;;admin;nina@acme.example;;;de;Import-Welcome-2026-x\n\
+                Carla;Changed;;;admin;carla@crm.example;;;de;\n\
+                Olaf;;;;admin;;olaf;0170 1234567;de;\n";
+    let plan = w
+        .dir
+        .plan_import(Caller::User(w.admin), w.org, file.as_bytes(), false)
+        .await
+        .unwrap();
+    assert_eq!(
+        (plan.create.len(), plan.skipped.len(), plan.rejected.len()),
+        (1, 1, 1),
+        "{plan:?}"
+    );
+    assert_eq!(
+        plan.rejected[0].column,
+        Some(tenantry_tabular::Column::LastName)
+    );
+    let outcome = w
+        .dir
+        .commit_import(Caller::User(w.admin), w.org, &plan)
+        .await
+        .unwrap();
+    assert_eq!(outcome.created.len(), 1);
+    assert_eq!(outcome.skipped, vec![(3, "the user exists".to_owned())]);
+    let nina = outcome.created[0].1;
+    match w
+        .store
+        .get(&RecordKey::User(nina))
+        .await
+        .unwrap()
+        .unwrap()
+        .value
+    {
+        Record::User(u) => {
+            assert_eq!(
+                u.account.state(),
+                AccountState::Invited,
+                "the one-time password is the way in"
+            );
+            assert_eq!(u.user.profile().language.as_ref().unwrap().as_str(), "de");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(w.store.get(&RecordKey::Otp(nina)).await.unwrap().is_some());
+    assert_eq!(
+        w.store
+            .list(&ListOf::GrantsOfUser(nina))
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "the permission type is granted"
+    );
+    let carla = w
+        .store
+        .user_by_login(&LoginKey::Email("carla@crm.example".into()))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        carla.value.user.profile().last_name,
+        None,
+        "the existing user was not overwritten"
+    );
+    // Not for non-admins (Nina was made one by her permission type; Carla was not).
+    let denied = w
+        .dir
+        .plan_import(
+            Caller::User(carla.value.user.id()),
+            w.org,
+            file.as_bytes(),
+            false,
+        )
+        .await;
+    assert!(matches!(denied, Err(DirectoryError::Denied(_))));
+}

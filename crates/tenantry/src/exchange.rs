@@ -1,0 +1,344 @@
+//! Spreadsheets in and out: exports of consumers, PIN users with their PINs and general user
+//! lists (seed 000, 001), and the one-time, insert-only import of seed 003.
+
+use std::collections::{BTreeMap, HashSet};
+use std::io::Write;
+
+use tenantry_access::{Grantables, RoleKey};
+use tenantry_identity::{LoginIdentifiers, OrgId, PhoneRegion, Profile, UserId, UserKind};
+use tenantry_lifecycle::WayIn;
+use tenantry_tabular::{
+    Choices, ColumnSet, CsvOptions, Headers, ImportLimits, ImportPlan, ImportTemplate,
+    NewUser as SheetUser, UserRecord as Row, export_csv, export_xlsx, plan, read_csv, read_xlsx,
+};
+
+use crate::directory::{Caller, Directory, DirectoryError, NewUser};
+use crate::records::{Record, UserRecord};
+use crate::store::{ListOf, UserQuery};
+
+/// Which list to export.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportKind {
+    /// Seed 000's consumer export: email, names, number of groups, receives digests.
+    Consumers,
+    /// Seed 000's PIN-user export, with each PIN (opened with the configured PIN keys).
+    PinUsers,
+    /// Every user: identifiers, kind, state, organization, groups.
+    Users,
+}
+
+/// CSV or XLSX.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// CSV with these options.
+    Csv(CsvOptions),
+    /// XLSX.
+    Xlsx,
+}
+
+/// What an import created and skipped.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ImportOutcome {
+    /// Rows created, with the new users.
+    pub created: Vec<(usize, UserId)>,
+    /// Rows not created, and why (the user exists, or appeared meanwhile).
+    pub skipped: Vec<(usize, String)>,
+}
+
+impl Directory {
+    /// Writes the `kind` list of `org` to `writer` in `format` with headers in `headers`.
+    /// The caller must administer the organization. Exporting PINs is audited.
+    pub async fn export<W: Write + Send>(
+        &self,
+        caller: Caller,
+        org: OrgId,
+        kind: ExportKind,
+        format: Format,
+        headers: &Headers,
+        writer: W,
+    ) -> Result<u64, DirectoryError> {
+        self.require_admin(caller, org).await?;
+        let (org_record, _) = self.org(org).await?;
+        let kinds = match kind {
+            ExportKind::Consumers => vec![UserKind::Consumer],
+            ExportKind::PinUsers => vec![UserKind::Pin],
+            ExportKind::Users => Vec::new(),
+        };
+        let mut rows = Vec::new();
+        let mut after = None;
+        loop {
+            let page = self
+                .store
+                .users(&UserQuery {
+                    org: Some(org),
+                    kinds: kinds.clone(),
+                    after,
+                    limit: crate::MAX_PAGE,
+                    ..Default::default()
+                })
+                .await?;
+            for u in &page.items {
+                rows.push(
+                    self.row(&u.value, org_record.org.name.as_str(), kind)
+                        .await?,
+                );
+            }
+            match page.next {
+                Some(n) => after = Some(n),
+                None => break,
+            }
+        }
+        let columns = match kind {
+            ExportKind::Consumers => ColumnSet::CONSUMERS,
+            ExportKind::PinUsers => ColumnSet::PIN_USERS,
+            ExportKind::Users => ColumnSet::USERS,
+        };
+        let written = match format {
+            Format::Csv(options) => export_csv(writer, columns, headers, rows, options)?,
+            Format::Xlsx => export_xlsx(writer, "Users", columns, headers, rows)?,
+        };
+        let action = if kind == ExportKind::PinUsers {
+            "export.pins"
+        } else {
+            "export.users"
+        };
+        let mut cs = crate::changeset::Changeset::new();
+        cs.audit(self.audit(caller, Some(org), None, action));
+        self.store.commit(cs).await?;
+        Ok(written)
+    }
+
+    async fn row(
+        &self,
+        r: &UserRecord,
+        org_name: &str,
+        kind: ExportKind,
+    ) -> Result<Row, DirectoryError> {
+        let u = &r.user;
+        let p = u.profile();
+        let id = u.identifiers();
+        let text = |v: Option<&str>| v.unwrap_or("").to_owned();
+        let mut groups = Vec::new();
+        for m in self.store.list(&ListOf::GroupsOfUser(u.id())).await? {
+            if let Record::Membership(m) = m.value
+                && let Some(Record::Group(g)) = self
+                    .store
+                    .get(&crate::records::RecordKey::Group(m.group))
+                    .await?
+                    .map(|v| v.value)
+            {
+                groups.push(g.name.as_str().to_owned());
+            }
+        }
+        let pin = match kind {
+            ExportKind::PinUsers => match self
+                .store
+                .get(&crate::records::RecordKey::Pin(u.id()))
+                .await?
+                .map(|v| v.value)
+            {
+                Some(Record::Pin(pin)) => pin.reveal(&self.config.pin_keys)?.expose().to_owned(),
+                _ => String::new(),
+            },
+            _ => String::new(),
+        };
+        Ok(Row {
+            email: text(id.email.as_ref().map(|e| e.as_str())),
+            first_name: text(p.first_name.as_ref().map(|n| n.as_str())),
+            last_name: text(p.last_name.as_ref().map(|n| n.as_str())),
+            display_name: u.display_name(),
+            username: text(id.username.as_ref().map(|n| n.as_str())),
+            phone: text(p.phone.as_ref().map(|n| n.as_str())),
+            placeholder_email: text(id.placeholder_email.as_ref().map(|e| e.as_str())),
+            external_id: text(id.external_id.as_ref().map(|e| e.as_str())),
+            kind: u.kind().as_str().to_owned(),
+            state: r.account.state().as_str().to_owned(),
+            organization: org_name.to_owned(),
+            groups,
+            receives_digests: Some(
+                r.account.capabilities().receives_mail && u.kind().receives_digests(),
+            ),
+            pin,
+            language: text(p.language.as_ref().map(|l| l.as_str())),
+            last_sign_in: r.last_sign_in.map(|t| t.to_rfc3339()).unwrap_or_default(),
+            ..Row::default()
+        })
+    }
+
+    /// The import template of `org` (seed 003): its departments, job profiles, the catalog's
+    /// roles as permission types, and the organization's phone region.
+    pub async fn import_template(&self, org: OrgId) -> Result<ImportTemplate, DirectoryError> {
+        let (record, _) = self.org(org).await?;
+        let mut choices = Choices::default();
+        for d in self.store.list(&ListOf::DepartmentsOf(org)).await? {
+            if let Record::Department(d) = d.value {
+                choices.departments.push(d.name.as_str().to_owned());
+            }
+        }
+        for j in self.store.list(&ListOf::JobProfilesOf(org)).await? {
+            if let Record::JobProfile(j) = j.value {
+                choices.job_profiles.push(j.name.as_str().to_owned());
+            }
+        }
+        choices.permission_types = self
+            .catalog
+            .roles()
+            .map(|r| r.key.as_str().to_owned())
+            .collect();
+        let region = record
+            .org
+            .settings
+            .phone_region
+            .as_deref()
+            .and_then(|r| PhoneRegion::from_iso(r).ok());
+        let mut template = ImportTemplate::workforce(choices, region);
+        // Departments and job profiles are required only where the organization has some.
+        if template.choices.departments.is_empty() {
+            template
+                .required
+                .remove(&tenantry_tabular::Column::Department);
+        }
+        if template.choices.job_profiles.is_empty() {
+            template
+                .required
+                .remove(&tenantry_tabular::Column::JobProfile);
+        }
+        Ok(template)
+    }
+
+    /// The dry run of an import (seed 003): reads the file, validates each row against the
+    /// template, and plans what to create, what to skip because the user exists (never
+    /// overwritten) and what to reject. Nothing is written.
+    pub async fn plan_import(
+        &self,
+        caller: Caller,
+        org: OrgId,
+        file: &[u8],
+        xlsx: bool,
+    ) -> Result<ImportPlan, DirectoryError> {
+        self.require_admin(caller, org).await?;
+        let template = self.import_template(org).await?;
+        let limits = ImportLimits::default();
+        let sheet = if xlsx {
+            read_xlsx(file, &limits)?
+        } else {
+            read_csv(file, &limits)?
+        };
+        let report = template.validate(&sheet)?;
+        let mut existing = HashSet::new();
+        for record in &report.records {
+            for key in record.keys() {
+                if self.store.user_by_login(&key).await?.is_some() {
+                    existing.insert(key);
+                }
+            }
+        }
+        Ok(plan(report, |k| existing.contains(k)))
+    }
+
+    /// Creates the plan's users: each a standard user of `org` with the row's department,
+    /// job profile and permission type (a role of the catalog, granted in `org`); a one-time
+    /// password from the sheet is their way in, else an activation message where the
+    /// organization sends one on creation, else none yet. Rows whose identifiers were taken
+    /// since the plan are skipped, never overwritten.
+    pub async fn commit_import(
+        &self,
+        caller: Caller,
+        org: OrgId,
+        plan: &ImportPlan,
+    ) -> Result<ImportOutcome, DirectoryError> {
+        self.require_admin(caller, org).await?;
+        let (record, _) = self.org(org).await?;
+        let mut departments = BTreeMap::new();
+        for d in self.store.list(&ListOf::DepartmentsOf(org)).await? {
+            if let Record::Department(d) = d.value {
+                departments.insert(d.name.as_str().to_owned(), d.id);
+            }
+        }
+        let mut job_profiles = BTreeMap::new();
+        for j in self.store.list(&ListOf::JobProfilesOf(org)).await? {
+            if let Record::JobProfile(j) = j.value {
+                job_profiles.insert(j.name.as_str().to_owned(), j.id);
+            }
+        }
+        let mut outcome = ImportOutcome::default();
+        for row in &plan.create {
+            let new = self.new_user_from(
+                row,
+                &departments,
+                &job_profiles,
+                record.org.settings.communication.activation_on_create,
+            );
+            match self.create_user(caller, org, new).await {
+                Ok(created) => {
+                    if let Some(role) = &row.permission_type {
+                        let grant = Grantables {
+                            roles: [RoleKey::new(role)?].into(),
+                            ..Grantables::new()
+                        };
+                        let at = tenantry_access::GrantRef {
+                            user: created.id,
+                            org,
+                            scope: tenantry_access::Scope::Organization,
+                        };
+                        self.change_grant(caller, at, tenantry_access::Change::Grant(grant))
+                            .await?;
+                    }
+                    outcome.created.push((row.row, created.id));
+                }
+                Err(DirectoryError::IdentifierTaken) => {
+                    outcome.skipped.push((row.row, "the user exists".into()))
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        for s in &plan.skipped {
+            outcome.skipped.push((s.row, "the user exists".into()));
+        }
+        Ok(outcome)
+    }
+
+    fn new_user_from(
+        &self,
+        row: &SheetUser,
+        departments: &BTreeMap<String, tenantry_identity::DepartmentId>,
+        job_profiles: &BTreeMap<String, tenantry_identity::JobProfileId>,
+        activation_on_create: bool,
+    ) -> NewUser {
+        let profile = Profile {
+            first_name: Some(row.first_name.clone()),
+            last_name: Some(row.last_name.clone()),
+            phone: row.phone.clone(),
+            language: row.language.clone(),
+            department: row
+                .department
+                .as_ref()
+                .and_then(|d| departments.get(d).copied()),
+            job_profile: row
+                .job_profile
+                .as_ref()
+                .and_then(|j| job_profiles.get(j).copied()),
+            ..Profile::default()
+        };
+        let identifiers = LoginIdentifiers {
+            email: row.email.clone(),
+            username: row.username.clone(),
+            ..Default::default()
+        };
+        let (way_in, password) = match &row.one_time_password {
+            Some(otp) => (
+                WayIn::OneTimePassword,
+                Some(tenantry_credentials::Password::new(otp.expose())),
+            ),
+            None if activation_on_create => (WayIn::Activation, None),
+            None => (WayIn::None, None),
+        };
+        NewUser {
+            kind: UserKind::Standard,
+            profile,
+            identifiers,
+            way_in,
+            password,
+        }
+    }
+}
