@@ -81,6 +81,23 @@ async fn enable_pin_users(w: &World) {
     w.store.commit(cs).await.unwrap();
 }
 
+fn pin_user(first: &str, last: &str, external_id: &str) -> NewUser {
+    NewUser {
+        kind: UserKind::Pin,
+        profile: Profile {
+            first_name: Some(NamePart::parse(first).unwrap()),
+            last_name: Some(NamePart::parse(last).unwrap()),
+            ..Profile::default()
+        },
+        identifiers: LoginIdentifiers {
+            external_id: Some(ExternalId::parse(external_id).unwrap()),
+            ..Default::default()
+        },
+        way_in: WayIn::Pin,
+        password: None,
+    }
+}
+
 fn standard(email: &str, way_in: WayIn) -> NewUser {
     NewUser {
         kind: UserKind::Standard,
@@ -319,20 +336,7 @@ async fn only_admins_create_users_and_identifiers_are_unique() {
 #[tokio::test]
 async fn pin_users_and_consumers_need_their_settings() {
     let w = world().await;
-    let pin_user = NewUser {
-        kind: UserKind::Pin,
-        profile: Profile {
-            first_name: Some(NamePart::parse("Jürgen").unwrap()),
-            last_name: Some(NamePart::parse("Weiß").unwrap()),
-            ..Profile::default()
-        },
-        identifiers: LoginIdentifiers {
-            external_id: Some(ExternalId::parse("EMP-1").unwrap()),
-            ..Default::default()
-        },
-        way_in: WayIn::Pin,
-        password: None,
-    };
+    let pin_user = pin_user("Jürgen", "Weiß", "EMP-1");
     assert!(matches!(
         w.dir
             .create_user(Caller::System, w.org, pin_user.clone())
@@ -779,20 +783,7 @@ async fn forgot_password_and_admin_reset() {
 async fn seed_000_pin_flow() {
     let w = world().await;
     enable_pin_users(&w).await;
-    let pin_user = NewUser {
-        kind: UserKind::Pin,
-        profile: Profile {
-            first_name: Some(NamePart::parse("Max").unwrap()),
-            last_name: Some(NamePart::parse("Muster").unwrap()),
-            ..Profile::default()
-        },
-        identifiers: LoginIdentifiers {
-            external_id: Some(ExternalId::parse("4711").unwrap()),
-            ..Default::default()
-        },
-        way_in: WayIn::Pin,
-        password: None,
-    };
+    let pin_user = pin_user("Max", "Muster", "4711");
     let created = w
         .dir
         .create_user(Caller::User(w.admin), w.org, pin_user)
@@ -1460,20 +1451,7 @@ async fn seed_000_exports_and_seed_003_import() {
         .create_user(Caller::System, w.org, consumer)
         .await
         .unwrap();
-    let pin_user = NewUser {
-        kind: UserKind::Pin,
-        profile: Profile {
-            first_name: Some(NamePart::parse("Max").unwrap()),
-            last_name: Some(NamePart::parse("Muster").unwrap()),
-            ..Profile::default()
-        },
-        identifiers: LoginIdentifiers {
-            external_id: Some(ExternalId::parse("0042").unwrap()),
-            ..Default::default()
-        },
-        way_in: WayIn::Pin,
-        password: None,
-    };
+    let pin_user = pin_user("Max", "Muster", "0042");
     let pin = w
         .dir
         .create_user(Caller::System, w.org, pin_user)
