@@ -478,12 +478,24 @@ impl Directory {
         rendered: crate::render::Rendered,
         kind: MessageKind,
     ) -> OutboxMessage {
+        self.outbox_to(to.as_str(), user, key, rendered, kind)
+    }
+
+    /// An email message to `to` for the outbox, due now.
+    fn outbox_to(
+        &self,
+        to: &str,
+        user: UserId,
+        key: String,
+        rendered: crate::render::Rendered,
+        kind: MessageKind,
+    ) -> OutboxMessage {
         let now = self.clock.now();
         OutboxMessage {
             id: self.uuid(),
             idempotency_key: key,
             channel: Channel::Email,
-            to: to.as_str().to_owned(),
+            to: to.to_owned(),
             user: Some(user),
             kind: kind.as_str().to_owned(),
             subject: rendered.subject,
@@ -999,6 +1011,15 @@ impl Directory {
             Actor::Staff
         };
         let t = record.account.apply(event, actor, &org.lifecycle, now)?;
+        // Messages that only email carries need a mailbox (a username + phone user gets an
+        // activation code instead).
+        let needs_mail = matches!(
+            event,
+            Event::Invite | Event::ResendInvitation | Event::ResendWelcome
+        );
+        if needs_mail && record.user.mailbox().is_none() {
+            return Err(DirectoryError::NotFound("mailbox"));
+        }
         let mut cs = Changeset::new();
         // Leaving use (deactivate, block, delete, reject) must not strand an organization.
         if !t.account.capabilities().may_sign_in && record.account.capabilities().may_sign_in {
@@ -2220,6 +2241,253 @@ impl Directory {
             ));
         self.store.commit(cs).await?;
         Ok(user_id)
+    }
+    /// Signs in with a one-time password an admin set or the import template carried
+    /// (seed 003) and sets the user's own password at once: the one thing it allows. It works
+    /// once and until it expires; failures count against the identifier like failed
+    /// sign-ins. Unknown identifiers and wrong or spent passwords share one answer.
+    pub async fn redeem_one_time_password(
+        &self,
+        identifier: &str,
+        otp: &Password,
+        new_password: &Password,
+    ) -> Result<UserId, DirectoryError> {
+        let now = self.clock.now();
+        let Ok(id) = LoginIdentifier::parse(identifier) else {
+            return Err(DirectoryError::InvalidCredentials);
+        };
+        let attempts_key = format!("sign-in:{}", id.key().as_str());
+        let (attempts, attempts_version) = self.attempts(&attempts_key).await?;
+        if let ThrottleDecision::Wait { until } | ThrottleDecision::Locked { until } =
+            self.config.throttle.check(&attempts, now)
+        {
+            return Err(DirectoryError::Throttled { until });
+        }
+        let user = self.store.user_by_login(&id.key()).await?;
+        let stored = match &user {
+            Some(u) => self.store.get(&RecordKey::Otp(u.value.user.id())).await?,
+            None => None,
+        };
+        let redeemed = match (&user, stored) {
+            (Some(u), Some(v)) => match v.value {
+                Record::Otp(mut record) => record
+                    .redeem(otp, now)
+                    .ok()
+                    .map(|_| (u.clone(), record, v.version)),
+                _ => None,
+            },
+            _ => {
+                // The same work as a real check.
+                let _ = self.verify(otp, &self.dummy).await;
+                None
+            }
+        };
+        let Some((user, record, otp_version)) = redeemed else {
+            let mut failed = attempts;
+            self.config.throttle.record_failure(&mut failed, now);
+            let mut cs = Changeset::new();
+            cs.put(Record::Attempts(attempts_key, failed), attempts_version);
+            let _ = self.store.commit(cs).await;
+            return Err(DirectoryError::InvalidCredentials);
+        };
+        let mut account = user.value.clone();
+        let (org, _) = self.org(account.user.org()).await?;
+        if !account.account.activated() {
+            account.account = account
+                .account
+                .apply(
+                    Event::Activate {
+                        method: ActivationMethod::OneTimePassword,
+                    },
+                    Actor::User,
+                    &org.lifecycle,
+                    now,
+                )?
+                .account;
+        } else if !account.account.capabilities().may_sign_in {
+            return Err(DirectoryError::InvalidCredentials);
+        }
+        self.check_password(new_password, &account.user, &org.org.name)?;
+        account.password = Some(self.hash(new_password).await?);
+        let user_id = account.user.id();
+        let mut cs = Changeset::new();
+        cs.update(Record::Otp(record), otp_version)
+            .update(Record::User(account), user.version)
+            .audit(self.audit(
+                Caller::User(user_id),
+                Some(org.org.id),
+                Some(user_id),
+                "one_time_password.redeemed",
+            ));
+        self.store.commit(cs).await?;
+        Ok(user_id)
+    }
+
+    async fn attempts(&self, key: &str) -> Result<(Attempts, Option<u64>), DirectoryError> {
+        Ok(
+            match self.store.get(&RecordKey::Attempts(key.to_owned())).await? {
+                Some(v) => match v.value {
+                    Record::Attempts(_, a) => (a, Some(v.version)),
+                    _ => (Attempts::default(), Some(v.version)),
+                },
+                None => (Attempts::default(), None),
+            },
+        )
+    }
+
+    /// Sends an activation code by SMS or email (seed 003's activation SMS). A new code
+    /// replaces the older but keeps its wrong attempts. The caller must administer the
+    /// user's organization (or be the system, as after a self sign-up).
+    pub async fn send_activation_code(
+        &self,
+        caller: Caller,
+        user: UserId,
+        channel: tenantry_credentials::CodeChannel,
+    ) -> Result<(), DirectoryError> {
+        let (record, _) = self.user(user).await?;
+        self.require_admin(caller, record.user.org()).await?;
+        retrying!(self, self.try_send_code(caller, &record.user, channel))
+    }
+
+    async fn try_send_code(
+        &self,
+        caller: Caller,
+        user: &User,
+        channel: tenantry_credentials::CodeChannel,
+    ) -> Result<(), DirectoryError> {
+        use tenantry_credentials::{CodeChannel, CodeRecord, CodeSettings};
+        let now = self.clock.now();
+        let (org, _) = self.org(user.org()).await?;
+        let to = match channel {
+            CodeChannel::Sms => user.profile().phone.as_ref().map(|p| p.as_str().to_owned()),
+            CodeChannel::Email => user.mailbox().map(|e| e.as_str().to_owned()),
+        }
+        .ok_or(DirectoryError::NotFound("phone or mailbox"))?;
+        let previous = self.store.get(&RecordKey::Code(user.id(), channel)).await?;
+        let (previous, version) = match previous.map(|v| (v.value, v.version)) {
+            Some((Record::Code(c), v)) => (Some(c), Some(v)),
+            _ => (None, None),
+        };
+        let (code, record) = self.with_rng(|rng| {
+            CodeRecord::issue(
+                user.id(),
+                channel,
+                now,
+                previous.as_ref(),
+                &CodeSettings::default(),
+                rng,
+            )
+        })?;
+        let mut ctx = MessageContext::new(
+            MessageKind::ActivationCode,
+            Locale::from_language(user.profile().language.as_ref()),
+            &user.display_name(),
+            org.org.name.as_str(),
+        );
+        ctx.expires_at = Some(record.expires_at());
+        ctx.code = Some(code);
+        let rendered = self.renderer.render(&ctx);
+        let sms = rendered.sms.clone();
+        let mut message = self.outbox_to(
+            &to,
+            user.id(),
+            format!(
+                "{}:{}:{}",
+                MessageKind::ActivationCode.as_str(),
+                user.id(),
+                self.uuid()
+            ),
+            rendered,
+            MessageKind::ActivationCode,
+        );
+        if channel == CodeChannel::Sms {
+            message.channel = Channel::Sms;
+            message.html = None;
+            message.text = sms;
+        }
+        let mut cs = Changeset::new();
+        // A code is a way in: an account that had none is invited by it.
+        let (mut stored, user_version) = self.user(user.id()).await?;
+        if stored.account.state() == tenantry_lifecycle::AccountState::Created {
+            stored.account = stored
+                .account
+                .apply(Event::Invite, Actor::Staff, &org.lifecycle, now)?
+                .account;
+            cs.update(Record::User(stored), user_version);
+        }
+        cs.put(Record::Code(record), version)
+            .insert(Record::Outbox(message))
+            .audit(self.audit(
+                caller,
+                Some(user.org()),
+                Some(user.id()),
+                "activation_code.sent",
+            ));
+        self.store.commit(cs).await?;
+        Ok(())
+    }
+
+    /// Activates an account with the code it was sent and sets its password (seed 003).
+    /// Five wrong codes spend it; a new code does not reset the count. Unknown identifiers
+    /// and wrong codes share one answer.
+    pub async fn activate_with_code(
+        &self,
+        identifier: &str,
+        code: &str,
+        password: &Password,
+    ) -> Result<UserId, DirectoryError> {
+        use tenantry_credentials::{Code, CodeChannel};
+        let now = self.clock.now();
+        let Ok(id) = LoginIdentifier::parse(identifier) else {
+            return Err(DirectoryError::InvalidCredentials);
+        };
+        let Some(user) = self.store.user_by_login(&id.key()).await? else {
+            return Err(DirectoryError::InvalidCredentials);
+        };
+        let user_id = user.value.user.id();
+        let code = Code::new(code);
+        for channel in [CodeChannel::Sms, CodeChannel::Email] {
+            let Some(stored) = self.store.get(&RecordKey::Code(user_id, channel)).await? else {
+                continue;
+            };
+            let Record::Code(mut record) = stored.value else {
+                continue;
+            };
+            let outcome = record.verify(&code, now);
+            if outcome.is_err() {
+                let mut cs = Changeset::new();
+                cs.update(Record::Code(record), stored.version);
+                let _ = self.store.commit(cs).await;
+                continue;
+            }
+            let mut account = user.value.clone();
+            let (org, _) = self.org(account.user.org()).await?;
+            account.account = account
+                .account
+                .apply(
+                    Event::Activate {
+                        method: ActivationMethod::SmsCode,
+                    },
+                    Actor::User,
+                    &org.lifecycle,
+                    now,
+                )?
+                .account;
+            self.check_password(password, &account.user, &org.org.name)?;
+            account.password = Some(self.hash(password).await?);
+            let mut cs = Changeset::new();
+            cs.update(Record::Code(record), stored.version)
+                .update(Record::User(account), user.version)
+                .audit(self.audit(
+                    Caller::User(user_id),
+                    Some(org.org.id),
+                    Some(user_id),
+                    "account.activated_by_code",
+                ));
+            self.store.commit(cs).await?;
+            return Ok(user_id);
+        }
+        Err(DirectoryError::InvalidCredentials)
     }
 }
 

@@ -11,9 +11,9 @@
 //! through their life, changing grants, password resets, the PIN flow, child organizations
 //! with their entitlements and settings, groups and bulk membership, self sign-up with
 //! approval notices, activation by link, consumer digests and registration, SSO just in time,
-//! "log in as", automatic-login links, exports and the template import. The other use cases
-//! of the directory-service issue (activation by SMS code, redeeming one-time passwords,
-//! locations and departments) are not written yet.
+//! "log in as", automatic-login links, exports, the template import, one-time passwords and
+//! activation codes. Not written yet: locations, departments and their sign-up codes,
+//! notification preferences, and tracing spans.
 //!
 //! ```
 //! use std::sync::Arc;

@@ -1591,3 +1591,135 @@ async fn seed_000_exports_and_seed_003_import() {
         .await;
     assert!(matches!(denied, Err(DirectoryError::Denied(_))));
 }
+
+#[tokio::test]
+async fn seed_003_one_time_passwords_and_activation_codes() {
+    let w = world().await;
+    // A one-time password set by the admin: it only lets the user set their own, once.
+    let mut otp_user = standard("otto@acme.example", WayIn::OneTimePassword);
+    otp_user.password = Some(Password::new("Otto-Start-2026-xyz"));
+    let otto = w
+        .dir
+        .create_user(Caller::User(w.admin), w.org, otp_user)
+        .await
+        .unwrap()
+        .id;
+    let mine = Password::new("my own long passphrase here");
+    assert!(matches!(
+        w.dir
+            .redeem_one_time_password(
+                "otto@acme.example",
+                &Password::new("guess guess guess"),
+                &mine
+            )
+            .await,
+        Err(DirectoryError::InvalidCredentials)
+    ));
+    assert!(matches!(
+        w.dir
+            .redeem_one_time_password(
+                "nobody@acme.example",
+                &Password::new("Otto-Start-2026-xyz"),
+                &mine
+            )
+            .await,
+        Err(DirectoryError::InvalidCredentials)
+    ));
+    assert_eq!(
+        w.dir
+            .redeem_one_time_password(
+                "otto@acme.example",
+                &Password::new("Otto-Start-2026-xyz"),
+                &mine
+            )
+            .await
+            .unwrap(),
+        otto
+    );
+    assert!(
+        matches!(
+            w.dir
+                .redeem_one_time_password(
+                    "otto@acme.example",
+                    &Password::new("Otto-Start-2026-xyz"),
+                    &mine
+                )
+                .await,
+            Err(DirectoryError::InvalidCredentials)
+        ),
+        "spent"
+    );
+    assert_eq!(
+        w.dir.sign_in("otto@acme.example", &mine).await.unwrap(),
+        otto
+    );
+
+    // An activation code by SMS to a username + phone user.
+    let sms_user = NewUser {
+        kind: UserKind::Standard,
+        profile: Profile {
+            phone: Some(Phone::parse("+49 170 7654321").unwrap()),
+            ..Profile::default()
+        },
+        identifiers: LoginIdentifiers {
+            username: Some(Username::parse("worker.7").unwrap()),
+            ..Default::default()
+        },
+        way_in: WayIn::None,
+        password: None,
+    };
+    let worker = w
+        .dir
+        .create_user(Caller::User(w.admin), w.org, sms_user)
+        .await
+        .unwrap()
+        .id;
+    let no_mailbox = w
+        .dir
+        .change_account(Caller::User(w.admin), worker, Event::Invite)
+        .await;
+    assert!(
+        matches!(no_mailbox, Err(DirectoryError::NotFound("mailbox"))),
+        "{no_mailbox:?}"
+    );
+    w.dir
+        .send_activation_code(
+            Caller::User(w.admin),
+            worker,
+            tenantry_credentials::CodeChannel::Sms,
+        )
+        .await
+        .unwrap();
+    let sms = outbox(&w.store, w.clock.now())
+        .await
+        .into_iter()
+        .find(|m| m.channel == Channel::Sms)
+        .unwrap();
+    assert_eq!(sms.to, "+491707654321");
+    let code: String = sms
+        .text
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect::<String>()
+        .chars()
+        .rev()
+        .take(6)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    assert_eq!(code.len(), 6);
+    let pw = Password::new("forklift driver on shift two");
+    assert!(matches!(
+        w.dir.activate_with_code("worker.7", "000000x", &pw).await,
+        Err(DirectoryError::InvalidCredentials)
+    ));
+    assert_eq!(
+        w.dir
+            .activate_with_code("WORKER.7", &code, &pw)
+            .await
+            .unwrap(),
+        worker
+    );
+    assert_eq!(w.dir.sign_in("worker.7", &pw).await.unwrap(), worker);
+}
