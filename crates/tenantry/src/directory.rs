@@ -812,17 +812,7 @@ impl Directory {
             Ok(id) => format!("sign-in:{}", id.key().as_str()),
             Err(_) => format!("sign-in:{}", identifier.trim().to_lowercase()),
         };
-        let stored = self
-            .store
-            .get(&RecordKey::Attempts(attempts_key.clone()))
-            .await?;
-        let (attempts, attempts_version) = match &stored {
-            Some(v) => match &v.value {
-                Record::Attempts(_, a) => (*a, Some(v.version)),
-                _ => (Attempts::default(), Some(v.version)),
-            },
-            None => (Attempts::default(), None),
-        };
+        let (attempts, attempts_version) = self.attempts(&attempts_key).await?;
         match self.config.throttle.check(&attempts, now) {
             ThrottleDecision::Allow => {}
             ThrottleDecision::Wait { until } | ThrottleDecision::Locked { until } => {
