@@ -12,8 +12,8 @@
 //! with their entitlements and settings, groups and bulk membership, self sign-up with
 //! approval notices, activation by link, consumer digests and registration, SSO just in time,
 //! "log in as", automatic-login links, exports, the template import, one-time passwords and
-//! activation codes. Not written yet: locations, departments and their sign-up codes,
-//! notification preferences, and tracing spans.
+//! activation codes, departments with sign-up codes, job profiles, locations and location
+//! access. Not written yet: notification preferences and tracing spans.
 //!
 //! ```
 //! use std::sync::Arc;
