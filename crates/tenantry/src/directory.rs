@@ -2479,6 +2479,22 @@ impl Directory {
         }
         Err(DirectoryError::InvalidCredentials)
     }
+    /// Checks the caller administers `org`, which must exist (done by the callers), then
+    /// inserts a new record it owns with its audit event.
+    async fn insert_owned(
+        &self,
+        caller: Caller,
+        org: OrgId,
+        record: Record,
+        action: &str,
+    ) -> Result<(), DirectoryError> {
+        let mut cs = Changeset::new();
+        cs.insert(record)
+            .audit(self.audit(caller, Some(org), None, action));
+        self.store.commit(cs).await?;
+        Ok(())
+    }
+
     /// Creates a department in `org`, with a sign-up link code when `sign_up_link` is set
     /// (seed 003's department-specific links and QR codes). The caller must administer `org`.
     pub async fn create_department(
@@ -2496,14 +2512,17 @@ impl Directory {
             org,
             name,
             sign_up_code: sign_up_link
-                .then(|| self.with_rng(|rng| tenantry_identity::SignUpCode::generate(rng))),
+                .then(|| self.with_rng(tenantry_identity::SignUpCode::generate)),
             created_at: now,
             version: 0,
         };
-        let mut cs = Changeset::new();
-        cs.insert(Record::Department(department.clone()))
-            .audit(self.audit(caller, Some(org), None, "department.created"));
-        self.store.commit(cs).await?;
+        self.insert_owned(
+            caller,
+            org,
+            Record::Department(department.clone()),
+            "department.created",
+        )
+        .await?;
         Ok(department)
     }
 
@@ -2523,10 +2542,13 @@ impl Directory {
             created_at: self.clock.now(),
             version: 0,
         };
-        let mut cs = Changeset::new();
-        cs.insert(Record::JobProfile(profile.clone()))
-            .audit(self.audit(caller, Some(org), None, "job_profile.created"));
-        self.store.commit(cs).await?;
+        self.insert_owned(
+            caller,
+            org,
+            Record::JobProfile(profile.clone()),
+            "job_profile.created",
+        )
+        .await?;
         Ok(profile)
     }
 
@@ -2548,10 +2570,13 @@ impl Directory {
             created_at: self.clock.now(),
             version: 0,
         };
-        let mut cs = Changeset::new();
-        cs.insert(Record::Location(location.clone()))
-            .audit(self.audit(caller, Some(org), None, "location.created"));
-        self.store.commit(cs).await?;
+        self.insert_owned(
+            caller,
+            org,
+            Record::Location(location.clone()),
+            "location.created",
+        )
+        .await?;
         Ok(location)
     }
 
