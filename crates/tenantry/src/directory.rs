@@ -354,7 +354,6 @@ impl Directory {
         &self,
         cs: &mut Changeset,
         user: &User,
-        to: &Email,
         org: &OrgRecord,
         kind: MessageKind,
         purpose: TokenPurpose,
@@ -362,6 +361,16 @@ impl Directory {
         context: Option<u32>,
     ) -> Result<TokenHash, DirectoryError> {
         let now = self.clock.now();
+        let channels = &org.org.settings.communication;
+        let email = user.mailbox().filter(|_| channels.email).cloned();
+        let phone = user
+            .profile()
+            .phone
+            .as_ref()
+            .filter(|_| channels.sms && user.kind().has_mailbox());
+        if email.is_none() && phone.is_none() {
+            return Err(DirectoryError::NotFound("mailbox or phone"));
+        }
         let (raw, token) =
             self.with_rng(|rng| issue_token(purpose, user.id(), now, ttl, context, rng))?;
         let mut ctx = MessageContext::new(
@@ -374,9 +383,31 @@ impl Directory {
         ctx.expires_at = Some(token.expires_at);
         let hash = token.hash;
         let key = format!("{}:{}:{}", kind.as_str(), user.id(), hash.to_hex());
-        let message = self.outbox(to, user.id(), key, self.renderer.render(&ctx), kind);
-        cs.insert(Record::Token(token))
-            .insert(Record::Outbox(message));
+        let rendered = self.renderer.render(&ctx);
+        // Seed 003: a user with both an email and a phone gets both.
+        if let Some(phone) = phone {
+            let mut sms = self.outbox_to(
+                phone.as_str(),
+                user.id(),
+                format!("{key}:sms"),
+                rendered.clone(),
+                kind,
+            );
+            sms.channel = Channel::Sms;
+            sms.text = rendered.sms.clone();
+            sms.html = None;
+            cs.insert(Record::Outbox(sms));
+        }
+        if let Some(to) = email {
+            cs.insert(Record::Outbox(self.outbox(
+                &to,
+                user.id(),
+                key,
+                rendered,
+                kind,
+            )));
+        }
+        cs.insert(Record::Token(token));
         Ok(hash)
     }
 
@@ -910,9 +941,9 @@ impl Directory {
                         }
                         _ => (MessageKind::Welcome, TokenPurpose::Invitation),
                     };
-                    let Some(to) = user.mailbox().cloned() else {
+                    if !reachable(user, org) {
                         continue;
-                    };
+                    }
                     let ttl = org.lifecycle.invitation_ttl();
                     let generation = match &mut invitation {
                         Some((inv, _)) => inv.resend(now, ttl)?,
@@ -924,7 +955,7 @@ impl Directory {
                         }
                     };
                     invitation_changed = true;
-                    self.queue_link(cs, user, &to, org, kind, purpose, ttl, Some(generation))?;
+                    self.queue_link(cs, user, org, kind, purpose, ttl, Some(generation))?;
                 }
                 Effect::RevokeInvitation => {
                     if let Some((inv, _)) = &mut invitation {
@@ -1174,17 +1205,16 @@ impl Directory {
     }
 
     async fn queue_reset(&self, caller: Caller, user: &User) -> Result<(), DirectoryError> {
-        let Some(to) = user.mailbox().cloned() else {
-            return Ok(());
-        };
         let (org, _) = self.org(user.org()).await?;
+        if !reachable(user, &org) {
+            return Ok(());
+        }
         let purpose = TokenPurpose::PasswordReset;
         let mut cs = Changeset::new();
         self.supersede_tokens(&mut cs, user.id(), purpose).await?;
         self.queue_link(
             &mut cs,
             user,
-            &to,
             &org,
             MessageKind::PasswordReset,
             purpose,
@@ -2182,9 +2212,6 @@ impl Directory {
     }
 
     async fn try_send_login_link(&self, caller: Caller, user: &User) -> Result<(), DirectoryError> {
-        let Some(to) = user.mailbox().cloned() else {
-            return Err(DirectoryError::NotFound("mailbox"));
-        };
         let (org, _) = self.org(user.org()).await?;
         let purpose = TokenPurpose::AutoLogin;
         let mut cs = Changeset::new();
@@ -2192,7 +2219,6 @@ impl Directory {
         self.queue_link(
             &mut cs,
             user,
-            &to,
             &org,
             MessageKind::AutoLogin,
             purpose,
@@ -2663,6 +2689,14 @@ impl Directory {
             location,
         ))
     }
+}
+
+/// Whether a message can reach `user` under the organization's channels: email to a
+/// mailbox, or SMS to a phone (PIN users get neither).
+fn reachable(user: &User, org: &OrgRecord) -> bool {
+    let channels = &org.org.settings.communication;
+    (channels.email && user.mailbox().is_some())
+        || (channels.sms && user.kind().has_mailbox() && user.profile().phone.is_some())
 }
 
 /// The result of [`Directory::change_account`].

@@ -1842,3 +1842,63 @@ async fn seed_004_locations_and_seed_003_department_links() {
         Err(DirectoryError::Lifecycle(_))
     ));
 }
+
+#[tokio::test]
+async fn seed_003_email_and_sms_both_when_a_user_has_both() {
+    let w = world().await;
+    configure(&w, |s, _| s.communication.sms = true).await;
+    let mut both = standard("both@acme.example", WayIn::Activation);
+    both.profile.phone = Some(Phone::parse("+49 170 1112223").unwrap());
+    w.dir
+        .create_user(Caller::User(w.admin), w.org, both)
+        .await
+        .unwrap();
+    let messages = outbox(&w.store, w.clock.now()).await;
+    let mut sent: Vec<(Channel, &str)> = messages
+        .iter()
+        .map(|m| (m.channel, m.to.as_str()))
+        .collect();
+    sent.sort_by_key(|(c, _)| *c == Channel::Sms);
+    assert_eq!(
+        sent,
+        vec![
+            (Channel::Email, "both@acme.example"),
+            (Channel::Sms, "+491701112223")
+        ]
+    );
+    let sms = messages.iter().find(|m| m.channel == Channel::Sms).unwrap();
+    assert!(sms.text.contains("https://app.example/activation/") && sms.html.is_none());
+    // Both carry the same link.
+    let email = messages
+        .iter()
+        .find(|m| m.channel == Channel::Email)
+        .unwrap();
+    assert_eq!(
+        token_from(sms, "activation"),
+        token_from(email, "activation")
+    );
+    // A username + phone user without email is reached by SMS alone.
+    let phone_only = NewUser {
+        kind: UserKind::Standard,
+        profile: Profile {
+            phone: Some(Phone::parse("+49 170 9998887").unwrap()),
+            ..Profile::default()
+        },
+        identifiers: LoginIdentifiers {
+            username: Some(Username::parse("driver.9").unwrap()),
+            ..Default::default()
+        },
+        way_in: WayIn::Activation,
+        password: None,
+    };
+    w.dir
+        .create_user(Caller::User(w.admin), w.org, phone_only)
+        .await
+        .unwrap();
+    assert!(
+        outbox(&w.store, w.clock.now())
+            .await
+            .iter()
+            .any(|m| m.to == "+491709998887" && m.channel == Channel::Sms)
+    );
+}
