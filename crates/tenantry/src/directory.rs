@@ -543,6 +543,12 @@ impl Directory {
     /// Creates a root organization (a network, an agency, a partner) with its first admin,
     /// who gets `admin_grant` there, a password, and is its contact person. The organization
     /// is entitled to every permission of the catalog.
+    #[tracing::instrument(
+        name = "tenantry",
+        skip_all,
+        fields(use_case = "create_root_organization"),
+        err(Display)
+    )]
     pub async fn create_root_organization(
         &self,
         name: Name,
@@ -635,6 +641,12 @@ impl Directory {
     /// checks the caller administers `org`, that the kind is enabled there and the
     /// organization's required fields; generates a PIN user's placeholder email and PIN;
     /// writes the invitation, activation or welcome message to the outbox.
+    #[tracing::instrument(
+        name = "tenantry",
+        skip_all,
+        fields(use_case = "create_user"),
+        err(Display)
+    )]
     pub async fn create_user(
         &self,
         caller: Caller,
@@ -775,6 +787,12 @@ impl Directory {
     /// Accepts an invitation (or the set-password link of a welcome email): the link's token
     /// must be valid, unused and current; the password must meet the policy. The account
     /// becomes active. Returns the user.
+    #[tracing::instrument(
+        name = "tenantry",
+        skip_all,
+        fields(use_case = "accept_invitation"),
+        err(Display)
+    )]
     pub async fn accept_invitation(
         &self,
         raw: &RawToken,
@@ -833,6 +851,12 @@ impl Directory {
     /// a rehash when the stored parameters fall below policy. Unknown identifiers, wrong
     /// passwords and accounts that may not sign in all get [`DirectoryError::InvalidCredentials`]
     /// after the same work (a dummy hash is verified when there is no real one).
+    #[tracing::instrument(
+        name = "tenantry",
+        skip_all,
+        fields(use_case = "sign_in"),
+        err(Display)
+    )]
     pub async fn sign_in(
         &self,
         identifier: &str,
@@ -1005,6 +1029,12 @@ impl Directory {
     /// system. An admin the change would take out is refused if they are their
     /// organization's last one. Returns the new state and whether the host must end the
     /// user's sessions.
+    #[tracing::instrument(
+        name = "tenantry",
+        skip_all,
+        fields(use_case = "change_account"),
+        err(Display)
+    )]
     pub async fn change_account(
         &self,
         caller: Caller,
@@ -1112,6 +1142,12 @@ impl Directory {
     /// requirements kept (or cascaded), nobody demotes themselves, no organization loses its
     /// last admin. Changes that touch admins bump the organizations' versions in the same
     /// changeset, so concurrent demotions cannot together leave one without an admin.
+    #[tracing::instrument(
+        name = "tenantry",
+        skip_all,
+        fields(use_case = "change_grant"),
+        err(Display)
+    )]
     pub async fn change_grant(
         &self,
         caller: Caller,
@@ -1170,6 +1206,12 @@ impl Directory {
     /// "Forgot password" (seed 002): mails a reset link valid one hour if `identifier`
     /// belongs to an account that may sign in and has a mailbox; an older reset link stops
     /// working. Answers `Ok(())` either way, so the form does not reveal which accounts exist.
+    #[tracing::instrument(
+        name = "tenantry",
+        skip_all,
+        fields(use_case = "request_password_reset"),
+        err(Display)
+    )]
     pub async fn request_password_reset(&self, identifier: &str) -> Result<(), DirectoryError> {
         let Ok(id) = LoginIdentifier::parse(identifier) else {
             return Ok(());
@@ -1191,6 +1233,12 @@ impl Directory {
     }
 
     /// An admin triggers a password reset for `user` (seed 002's Reset Password button).
+    #[tracing::instrument(
+        name = "tenantry",
+        skip_all,
+        fields(use_case = "reset_password_by_admin"),
+        err(Display)
+    )]
     pub async fn reset_password_by_admin(
         &self,
         caller: Caller,
@@ -1234,6 +1282,12 @@ impl Directory {
     /// Sets a new password through a reset link: the link works once and within its hour;
     /// the password must meet the policy. A "password changed" notice is mailed (security
     /// notices are never suppressed).
+    #[tracing::instrument(
+        name = "tenantry",
+        skip_all,
+        fields(use_case = "reset_password"),
+        err(Display)
+    )]
     pub async fn reset_password(
         &self,
         raw: &RawToken,
@@ -1301,6 +1355,12 @@ impl Directory {
     /// new password (and activate the account the first time). The PIN stays valid. Wrong
     /// PINs are counted; the tenth locks the PIN until an admin resets it. Unknown addresses,
     /// wrong PINs and locked PINs all get [`DirectoryError::InvalidCredentials`].
+    #[tracing::instrument(
+        name = "tenantry",
+        skip_all,
+        fields(use_case = "set_password_with_pin"),
+        err(Display)
+    )]
     pub async fn set_password_with_pin(
         &self,
         placeholder: &str,
@@ -1380,6 +1440,12 @@ impl Directory {
 
     /// An admin resets a PIN user's PIN (seed 000's "Reset PIN"): a new PIN, which the next
     /// PIN export shows; the old one stops working and a lock is lifted.
+    #[tracing::instrument(
+        name = "tenantry",
+        skip_all,
+        fields(use_case = "reset_pin"),
+        err(Display)
+    )]
     pub async fn reset_pin(&self, caller: Caller, user: UserId) -> Result<Pin, DirectoryError> {
         let (record, _) = self.user(user).await?;
         self.require_admin(caller, record.user.org()).await?;
@@ -1421,6 +1487,12 @@ impl Directory {
     /// Creates a child organization under `parent` (an agency's client, a partner's customer,
     /// a network's section). The caller must administer the parent. The child is entitled to
     /// what the parent is, until [`Self::set_entitlements`] narrows it.
+    #[tracing::instrument(
+        name = "tenantry",
+        skip_all,
+        fields(use_case = "create_organization"),
+        err(Display)
+    )]
     pub async fn create_organization(
         &self,
         caller: Caller,
@@ -1454,6 +1526,12 @@ impl Directory {
     /// Sets what `org` may hand out (seed 002's company-level permissions). Only the system
     /// or an admin of its parent may, and never beyond the parent's own entitlements. Grants
     /// outside the new entitlements stop being effective at once.
+    #[tracing::instrument(
+        name = "tenantry",
+        skip_all,
+        fields(use_case = "set_entitlements"),
+        err(Display)
+    )]
     pub async fn set_entitlements(
         &self,
         caller: Caller,
@@ -1510,6 +1588,12 @@ impl Directory {
     /// Replaces an organization's settings and lifecycle policy (guest access, consumers, PIN
     /// users and their domain, channels, required fields, sign-up). The caller must
     /// administer the organization.
+    #[tracing::instrument(
+        name = "tenantry",
+        skip_all,
+        fields(use_case = "configure_organization"),
+        err(Display)
+    )]
     pub async fn configure_organization(
         &self,
         caller: Caller,
@@ -1544,6 +1628,12 @@ impl Directory {
 
     /// Makes `user` the organization's contact person (seed 002): a standard member; no
     /// privileges come with it.
+    #[tracing::instrument(
+        name = "tenantry",
+        skip_all,
+        fields(use_case = "set_contact_person"),
+        err(Display)
+    )]
     pub async fn set_contact_person(
         &self,
         caller: Caller,
@@ -1576,6 +1666,12 @@ impl Directory {
 
     /// Creates a group in `org` (a tixxt group, an occupant group). The caller must
     /// administer the organization.
+    #[tracing::instrument(
+        name = "tenantry",
+        skip_all,
+        fields(use_case = "create_group"),
+        err(Display)
+    )]
     pub async fn create_group(
         &self,
         caller: Caller,
@@ -1597,6 +1693,12 @@ impl Directory {
 
     /// Changes a group's name, guest visibility, archived flag, locations or request sharing
     /// (seed 004's archive). `change` receives the stored group and edits it.
+    #[tracing::instrument(
+        name = "tenantry",
+        skip_all,
+        fields(use_case = "update_group"),
+        err(Display)
+    )]
     pub async fn update_group(
         &self,
         caller: Caller,
@@ -1648,6 +1750,12 @@ impl Directory {
     /// directly"), in one changeset. Members must belong to the group's organization;
     /// archived groups take no new members. Adding a member twice or removing a non-member
     /// changes nothing. Returns how many were added and removed.
+    #[tracing::instrument(
+        name = "tenantry",
+        skip_all,
+        fields(use_case = "change_members"),
+        err(Display)
+    )]
     pub async fn change_members(
         &self,
         caller: Caller,
@@ -1714,6 +1822,12 @@ impl Directory {
     /// belongs to an account already (which then gets what `Account::sign_up_again` says:
     /// a fresh activation, a self-reactivation, or nothing — a blocked account stays
     /// blocked), so the form does not reveal which accounts exist.
+    #[tracing::instrument(
+        name = "tenantry",
+        skip_all,
+        fields(use_case = "sign_up"),
+        err(Display)
+    )]
     pub async fn sign_up(&self, form: SignUpForm) -> Result<(), DirectoryError> {
         let now = self.clock.now();
         let (org, _) = self.org(form.org).await?;
@@ -1892,6 +2006,12 @@ impl Directory {
     /// Activates an account through its activation link (seed 003). A user without a
     /// password yet (created by an integration) chooses one now. Where approval is still
     /// required, the account stays pending.
+    #[tracing::instrument(
+        name = "tenantry",
+        skip_all,
+        fields(use_case = "activate"),
+        err(Display)
+    )]
     pub async fn activate(
         &self,
         raw: &RawToken,
@@ -1945,6 +2065,12 @@ impl Directory {
     /// Sends a digest (seed 000) to `user`: to a consumer with their personal registration
     /// link (a fresh one; the link of older digests stops working). Users whose kind or
     /// state receives no mail get nothing. Returns whether a message was queued.
+    #[tracing::instrument(
+        name = "tenantry",
+        skip_all,
+        fields(use_case = "send_digest"),
+        err(Display)
+    )]
     pub async fn send_digest(
         &self,
         caller: Caller,
@@ -2010,6 +2136,12 @@ impl Directory {
 
     /// A consumer registers through the personal link in their mail (seed 000) and becomes a
     /// standard user with the password they choose. A deleted consumer's link is dead.
+    #[tracing::instrument(
+        name = "tenantry",
+        skip_all,
+        fields(use_case = "register_consumer"),
+        err(Display)
+    )]
     pub async fn register_consumer(
         &self,
         raw: &RawToken,
@@ -2071,6 +2203,12 @@ impl Directory {
     /// `identifiers` (seed 003). An existing account not yet in use is activated (SSO proves
     /// who they are); an active one just signs in; with just-in-time provisioning on, an
     /// unknown person gets an account in `org`. Returns the user.
+    #[tracing::instrument(
+        name = "tenantry",
+        skip_all,
+        fields(use_case = "sso_login"),
+        err(Display)
+    )]
     pub async fn sso_login(
         &self,
         org: OrgId,
@@ -2151,6 +2289,12 @@ impl Directory {
     /// the target does. Refused towards a target who holds anything there the admin does
     /// not, and towards accounts that may not sign in. Recorded in the audit log with the
     /// admin and the reason. The host starts the session it returns the user for.
+    #[tracing::instrument(
+        name = "tenantry",
+        skip_all,
+        fields(use_case = "impersonate"),
+        err(Display)
+    )]
     pub async fn impersonate(
         &self,
         caller: UserId,
@@ -2198,6 +2342,12 @@ impl Directory {
     /// Mails `user` a link that signs them in once within 15 minutes (seed 001's invitation
     /// that "automatically logs the client into their dashboard"). The caller must
     /// administer the user's organization; an older such link stops working.
+    #[tracing::instrument(
+        name = "tenantry",
+        skip_all,
+        fields(use_case = "send_login_link"),
+        err(Display)
+    )]
     pub async fn send_login_link(
         &self,
         caller: Caller,
@@ -2232,6 +2382,12 @@ impl Directory {
 
     /// Redeems an automatic-login link: once, within its 15 minutes, for an account that may
     /// sign in. Returns the user the host signs in.
+    #[tracing::instrument(
+        name = "tenantry",
+        skip_all,
+        fields(use_case = "redeem_login_link"),
+        err(Display)
+    )]
     pub async fn redeem_login_link(&self, raw: &RawToken) -> Result<UserId, DirectoryError> {
         retrying!(self, self.try_redeem_login_link(raw))
     }
@@ -2262,6 +2418,12 @@ impl Directory {
     /// (seed 003) and sets the user's own password at once: the one thing it allows. It works
     /// once and until it expires; failures count against the identifier like failed
     /// sign-ins. Unknown identifiers and wrong or spent passwords share one answer.
+    #[tracing::instrument(
+        name = "tenantry",
+        skip_all,
+        fields(use_case = "redeem_one_time_password"),
+        err(Display)
+    )]
     pub async fn redeem_one_time_password(
         &self,
         identifier: &str,
@@ -2354,6 +2516,12 @@ impl Directory {
     /// Sends an activation code by SMS or email (seed 003's activation SMS). A new code
     /// replaces the older but keeps its wrong attempts. The caller must administer the
     /// user's organization (or be the system, as after a self sign-up).
+    #[tracing::instrument(
+        name = "tenantry",
+        skip_all,
+        fields(use_case = "send_activation_code"),
+        err(Display)
+    )]
     pub async fn send_activation_code(
         &self,
         caller: Caller,
@@ -2446,6 +2614,12 @@ impl Directory {
     /// Activates an account with the code it was sent and sets its password (seed 003).
     /// Five wrong codes spend it; a new code does not reset the count. Unknown identifiers
     /// and wrong codes share one answer.
+    #[tracing::instrument(
+        name = "tenantry",
+        skip_all,
+        fields(use_case = "activate_with_code"),
+        err(Display)
+    )]
     pub async fn activate_with_code(
         &self,
         identifier: &str,
@@ -2523,6 +2697,12 @@ impl Directory {
 
     /// Creates a department in `org`, with a sign-up link code when `sign_up_link` is set
     /// (seed 003's department-specific links and QR codes). The caller must administer `org`.
+    #[tracing::instrument(
+        name = "tenantry",
+        skip_all,
+        fields(use_case = "create_department"),
+        err(Display)
+    )]
     pub async fn create_department(
         &self,
         caller: Caller,
@@ -2553,6 +2733,12 @@ impl Directory {
     }
 
     /// Creates a job profile in `org`. The caller must administer `org`.
+    #[tracing::instrument(
+        name = "tenantry",
+        skip_all,
+        fields(use_case = "create_job_profile"),
+        err(Display)
+    )]
     pub async fn create_job_profile(
         &self,
         caller: Caller,
@@ -2580,6 +2766,12 @@ impl Directory {
 
     /// Creates a location in `org` (seed 004). Users and groups with access to all locations
     /// cover it at once. The caller must administer `org`.
+    #[tracing::instrument(
+        name = "tenantry",
+        skip_all,
+        fields(use_case = "create_location"),
+        err(Display)
+    )]
     pub async fn create_location(
         &self,
         caller: Caller,
@@ -2608,6 +2800,12 @@ impl Directory {
 
     /// Sets which locations `user` may file requests for (seed 004: all, specific, or through
     /// their groups). Specific locations must be of the user's organization.
+    #[tracing::instrument(
+        name = "tenantry",
+        skip_all,
+        fields(use_case = "set_location_access"),
+        err(Display)
+    )]
     pub async fn set_location_access(
         &self,
         caller: Caller,
@@ -2657,6 +2855,12 @@ impl Directory {
 
     /// Whether `user` may file a request for `location` (seed 004): their own access and
     /// that of their unarchived groups; archived locations take none.
+    #[tracing::instrument(
+        name = "tenantry",
+        skip_all,
+        fields(use_case = "may_file_request"),
+        err(Display)
+    )]
     pub async fn may_file_request(
         &self,
         user: UserId,

@@ -48,6 +48,7 @@ pub struct ImportOutcome {
 impl Directory {
     /// Writes the `kind` list of `org` to `writer` in `format` with headers in `headers`.
     /// The caller must administer the organization. Exporting PINs is audited.
+    #[tracing::instrument(name = "tenantry", skip_all, fields(use_case = "export"), err(Display))]
     pub async fn export<W: Write + Send>(
         &self,
         caller: Caller,
@@ -167,6 +168,12 @@ impl Directory {
 
     /// The import template of `org` (seed 003): its departments, job profiles, the catalog's
     /// roles as permission types, and the organization's phone region.
+    #[tracing::instrument(
+        name = "tenantry",
+        skip_all,
+        fields(use_case = "import_template"),
+        err(Display)
+    )]
     pub async fn import_template(&self, org: OrgId) -> Result<ImportTemplate, DirectoryError> {
         let (record, _) = self.org(org).await?;
         let mut choices = Choices::default();
@@ -209,6 +216,12 @@ impl Directory {
     /// The dry run of an import (seed 003): reads the file, validates each row against the
     /// template, and plans what to create, what to skip because the user exists (never
     /// overwritten) and what to reject. Nothing is written.
+    #[tracing::instrument(
+        name = "tenantry",
+        skip_all,
+        fields(use_case = "plan_import"),
+        err(Display)
+    )]
     pub async fn plan_import(
         &self,
         caller: Caller,
@@ -241,6 +254,12 @@ impl Directory {
     /// password from the sheet is their way in, else an activation message where the
     /// organization sends one on creation, else none yet. Rows whose identifiers were taken
     /// since the plan are skipped, never overwritten.
+    #[tracing::instrument(
+        name = "tenantry",
+        skip_all,
+        fields(use_case = "commit_import"),
+        err(Display)
+    )]
     pub async fn commit_import(
         &self,
         caller: Caller,
