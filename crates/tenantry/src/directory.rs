@@ -245,6 +245,13 @@ impl Directory {
         })
     }
 
+    /// Replaces the random source (seeded from the operating system by default) — for tests
+    /// that need repeatable ids, tokens and PINs. Use a CSPRNG in production.
+    pub fn with_random_source(self, rng: StdRng) -> Self {
+        *self.rng.lock().unwrap_or_else(PoisonError::into_inner) = rng;
+        self
+    }
+
     /// Replaces the default renderer.
     pub fn with_renderer(mut self, renderer: Arc<dyn Renderer>) -> Self {
         self.renderer = renderer;
@@ -479,6 +486,18 @@ impl Directory {
                     model.set_grant(r.user, r.org, r.scope, what);
                 }
             }
+            for m in self.store.list(&ListOf::GroupsOfUser(u)).await? {
+                if let Record::Membership(m) = m.value
+                    && let Some(Record::Group(g)) = self
+                        .store
+                        .get(&RecordKey::Group(m.group))
+                        .await?
+                        .map(|v| v.value)
+                {
+                    model.add_group(g.id, g.org, g.visible_to_guests);
+                    model.add_member(u, g.id);
+                }
+            }
         }
         Ok((Resolver::compile(&self.catalog, &model)?, orgs))
     }
@@ -538,6 +557,35 @@ impl Directory {
                 next_attempt_at: now,
             },
         }
+    }
+
+    /// Whether `user` holds `permission` at `target` (an organization, or a group for
+    /// group-area permissions), with the decision's explanation. Hosts that check often
+    /// should cache [`tenantry_access::Resolver::effective`] sets instead; this reads the
+    /// store each time. An unknown permission key is an error, never a deny. Accounts that
+    /// may neither sign in nor file requests (inactive, blocked, not yet activated) are
+    /// denied everything, as an unknown subject.
+    #[tracing::instrument(name = "tenantry", skip_all, fields(use_case = "check"), err(Display))]
+    pub async fn check(
+        &self,
+        user: UserId,
+        permission: &str,
+        target: Target,
+    ) -> Result<tenantry_access::Decision, DirectoryError> {
+        let id = self.catalog.permission(permission)?;
+        let Ok((record, _)) = self.user(user).await else {
+            return Ok(tenantry_access::Decision::Deny(
+                tenantry_access::Denial::UnknownSubject,
+            ));
+        };
+        if !record.account.capabilities().may_sign_in
+            && !record.account.capabilities().may_file_requests
+        {
+            return Ok(tenantry_access::Decision::Deny(
+                tenantry_access::Denial::UnknownSubject,
+            ));
+        }
+        Ok(self.resolver_for(&[user]).await?.check(user, id, target))
     }
 
     /// Creates a root organization (a network, an agency, a partner) with its first admin,
