@@ -33,39 +33,7 @@ struct World {
 }
 
 async fn world() -> World {
-    let store = Arc::new(MemoryStore::new());
-    let clock = Arc::new(ManualClock::new(
-        Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).unwrap(),
-    ));
-    let mut config = DirectoryConfig::new(LinkBuilder::new("https://app.example").unwrap());
-    config.hash_params = HashParams::INSECURE_FAST_FOR_TESTS;
-    config.pin_keys = vec![PinKey::new(1, &[9; 32]).unwrap()];
-    let dir = Directory::new(store.clone(), catalog(), clock.clone(), config).unwrap();
-    let profile = Profile {
-        first_name: Some(NamePart::parse("Ada").unwrap()),
-        ..Profile::default()
-    };
-    let admin_role = Grantables {
-        roles: [RoleKey::new("admin").unwrap()].into(),
-        ..Grantables::new()
-    };
-    let (org, admin) = dir
-        .create_root_organization(
-            Name::parse("Acme Network").unwrap(),
-            profile,
-            Email::parse("ada@acme.example").unwrap(),
-            &Password::new("correct horse battery staple"),
-            admin_role,
-        )
-        .await
-        .unwrap();
-    World {
-        dir,
-        store,
-        clock,
-        org,
-        admin,
-    }
+    world_with(catalog()).await
 }
 
 async fn enable_pin_users(w: &World) {
