@@ -72,6 +72,8 @@ pub struct OrgSettings {
     pub required_fields: RequiredFields,
     /// The ISO 3166 region national phone numbers are read in (`"DE"`).
     pub phone_region: Option<String>,
+    /// The first standard user added becomes the contact person and an admin (seed 002).
+    pub first_user_becomes_admin: bool,
 }
 
 impl OrgSettings {

@@ -712,7 +712,7 @@ impl Directory {
         new: NewUser,
     ) -> Result<CreatedUser, DirectoryError> {
         let now = self.clock.now();
-        let (org, _) = self.org(org_id).await?;
+        let (org, org_version) = self.org(org_id).await?;
         org.org.settings.allows_kind(org_id, new.kind)?;
         let user_id = UserId::from_uuid(self.uuid());
         let mut identifiers = new.identifiers.clone();
@@ -813,6 +813,32 @@ impl Directory {
         }
         self.carry_out(&mut cs, &user, &org, &t.effects, None)
             .await?;
+        // Seed 002: the first user added to a company is its contact person and its admin.
+        // Writing the organization at the version read first makes two concurrent "first"
+        // users conflict, and the retry sees the other.
+        if org.org.settings.first_user_becomes_admin
+            && new.kind == UserKind::Standard
+            && self.members_of(org_id).await?.is_empty()
+        {
+            let mut updated = org.clone();
+            updated.org.set_contact_person(&user)?;
+            cs.update(Record::Org(updated), org_version);
+            let admin = self.catalog.key(self.catalog.admin()).clone();
+            if org.entitlements.contains(&admin) {
+                let grant = Grantables {
+                    permissions: [admin].into(),
+                    ..Grantables::new()
+                };
+                cs.insert(Record::Grant(
+                    GrantRef {
+                        user: user_id,
+                        org: org_id,
+                        scope: Scope::Organization,
+                    },
+                    grant,
+                ));
+            }
+        }
         let placeholder = user.identifiers().placeholder_email.clone();
         cs.insert(Record::User(UserRecord {
             user,

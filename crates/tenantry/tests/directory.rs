@@ -1078,9 +1078,18 @@ async fn configure(
     w: &World,
     f: impl FnOnce(&mut OrgSettings, &mut tenantry_lifecycle::LifecyclePolicy),
 ) {
+    configure_org(w, Caller::User(w.admin), w.org, f).await;
+}
+
+async fn configure_org(
+    w: &World,
+    by: Caller,
+    at: OrgId,
+    f: impl FnOnce(&mut OrgSettings, &mut tenantry_lifecycle::LifecyclePolicy),
+) {
     let Record::Org(mut org) = w
         .store
-        .get(&RecordKey::Org(w.org))
+        .get(&RecordKey::Org(at))
         .await
         .unwrap()
         .unwrap()
@@ -1090,12 +1099,7 @@ async fn configure(
     };
     f(&mut org.org.settings, &mut org.lifecycle);
     w.dir
-        .configure_organization(
-            Caller::User(w.admin),
-            w.org,
-            org.org.settings,
-            org.lifecycle,
-        )
+        .configure_organization(by, at, org.org.settings, org.lifecycle)
         .await
         .unwrap();
 }
@@ -2756,4 +2760,73 @@ async fn seed_002_partner_portal_end_to_end() {
             .await,
         Err(DirectoryError::Denied(_))
     ));
+}
+
+#[tokio::test]
+async fn seed_002_first_user_of_a_company_is_its_contact_and_admin() {
+    let w = world().await;
+    let company = w
+        .dir
+        .create_organization(
+            Caller::User(w.admin),
+            w.org,
+            Name::parse("Company A/S").unwrap(),
+        )
+        .await
+        .unwrap();
+    configure_org(&w, Caller::System, company, |s, _| {
+        s.first_user_becomes_admin = true
+    })
+    .await;
+    let first = w
+        .dir
+        .create_user(
+            Caller::System,
+            company,
+            standard("first@company.example", WayIn::None),
+        )
+        .await
+        .unwrap()
+        .id;
+    let second = w
+        .dir
+        .create_user(
+            Caller::System,
+            company,
+            standard("second@company.example", WayIn::None),
+        )
+        .await
+        .unwrap()
+        .id;
+    match w
+        .store
+        .get(&RecordKey::Org(company))
+        .await
+        .unwrap()
+        .unwrap()
+        .value
+    {
+        Record::Org(o) => assert_eq!(o.org.contact_person, Some(first)),
+        other => panic!("{other:?}"),
+    }
+    let grants = w.store.list(&ListOf::GrantsOfUser(first)).await.unwrap();
+    assert_eq!(grants.len(), 1);
+    match &grants[0].value {
+        Record::Grant(at, g) => {
+            assert_eq!(at.org, company);
+            assert!(
+                g.permissions
+                    .contains(&tenantry_access::PermissionKey::new("org.admin").unwrap()),
+                "{g:?}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        w.store
+            .list(&ListOf::GrantsOfUser(second))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
