@@ -202,6 +202,10 @@ fn conflict(e: &StoreError) -> bool {
 /// Runs a use case's `try_` step until it does not fail with a store `Conflict`, at most
 /// `max_attempts` times; each attempt re-reads and decides again. (A macro, not an async
 /// closure: the futures must stay `Send` for hosts that spawn them.)
+/// How many lost races an attempt counter tolerates before refusing the attempt: enough for
+/// dozens of simultaneous guesses at one identifier to all be counted.
+const COUNTER_ROUNDS: u32 = 64;
+
 macro_rules! retrying {
     ($self:ident, $attempt:expr) => {{
         let mut outcome = Err(DirectoryError::Contended);
@@ -818,7 +822,16 @@ impl Directory {
         // users conflict, and the retry sees the other.
         if org.org.settings.first_user_becomes_admin
             && new.kind == UserKind::Standard
-            && self.members_of(org_id).await?.is_empty()
+            && self
+                .store
+                .users(&crate::store::UserQuery {
+                    org: Some(org_id),
+                    limit: 1,
+                    ..Default::default()
+                })
+                .await?
+                .items
+                .is_empty()
         {
             let mut updated = org.clone();
             updated.org.set_contact_person(&user)?;
@@ -941,13 +954,9 @@ impl Directory {
             Ok(id) => format!("sign-in:{}", id.key().as_str()),
             Err(_) => format!("sign-in:{}", identifier.trim().to_lowercase()),
         };
-        let (attempts, attempts_version) = self.attempts(&attempts_key).await?;
-        match self.config.throttle.check(&attempts, now) {
-            ThrottleDecision::Allow => {}
-            ThrottleDecision::Wait { until } | ThrottleDecision::Locked { until } => {
-                return Err(DirectoryError::Throttled { until });
-            }
-        }
+        // The attempt is counted before the password is checked: concurrent guesses each
+        // take a place in the count, so they cannot slip past the throttle together.
+        self.count_attempt(&attempts_key, now).await?;
         let found = match LoginIdentifier::parse(identifier) {
             Ok(id) => self.store.user_by_login(&id.key()).await?,
             Err(_) => None,
@@ -959,13 +968,7 @@ impl Directory {
             .and_then(|u| u.value.password.clone())
             .unwrap_or_else(|| self.dummy.clone());
         let ok = self.verify(password, &hash).await? && usable.is_some();
-        let mut attempts = attempts;
-        let mut cs = Changeset::new();
         if !ok {
-            self.config.throttle.record_failure(&mut attempts, now);
-            cs.put(Record::Attempts(attempts_key, attempts), attempts_version);
-            // A lost race on the counter only means this failure may go uncounted once.
-            let _ = self.store.commit(cs).await;
             return Err(DirectoryError::InvalidCredentials);
         }
         let Some(user) = usable.cloned() else {
@@ -978,10 +981,8 @@ impl Directory {
         record.last_sign_in = Some(now);
         let user_id = record.user.id();
         let org = record.user.org();
-        if attempts_version.is_some() {
-            self.config.throttle.record_success(&mut attempts);
-            cs.put(Record::Attempts(attempts_key, attempts), attempts_version);
-        }
+        self.clear_attempts(&attempts_key).await;
+        let mut cs = Changeset::new();
         cs.update(Record::User(record), user.version)
             .audit(self.audit(
                 Caller::User(user_id),
@@ -1148,8 +1149,11 @@ impl Directory {
         let mut cs = Changeset::new();
         // Leaving use (deactivate, block, delete, reject) must not strand an organization.
         if !t.account.capabilities().may_sign_in && record.account.capabilities().may_sign_in {
-            let members = self.members_of(org_id).await?;
-            let resolver = self.resolver_for(&members).await?;
+            let mut users = self.admin_candidates(org_id).await?;
+            users.push(user_id);
+            users.sort();
+            users.dedup();
+            let resolver = self.resolver_for(&users).await?;
             let admin_orgs = resolver.guard_remove_user(user_id)?;
             if !admin_orgs.is_empty() {
                 cs.update(Record::Org(org.clone()), org_version);
@@ -1191,25 +1195,33 @@ impl Directory {
         })
     }
 
-    async fn members_of(&self, org: OrgId) -> Result<Vec<UserId>, DirectoryError> {
-        let mut out = Vec::new();
-        let mut after = None;
-        loop {
-            let page = self
-                .store
-                .users(&crate::store::UserQuery {
-                    org: Some(org),
-                    after,
-                    limit: crate::memory::MAX_PAGE,
-                    ..Default::default()
-                })
-                .await?;
-            out.extend(page.items.iter().map(|u| u.value.user.id()));
-            match page.next {
-                Some(n) => after = Some(n),
-                None => return Ok(out),
+    /// Everyone who could administer `org`: the holders of a grant anchored at it or at one
+    /// of its ancestors (no other grant reaches it). Sorted, without repeats.
+    async fn admin_candidates(&self, org: OrgId) -> Result<Vec<UserId>, DirectoryError> {
+        let parents: std::collections::HashMap<OrgId, Option<OrgId>> = self
+            .store
+            .orgs()
+            .await?
+            .into_iter()
+            .map(|o| (o.value.org.id, o.value.org.parent))
+            .collect();
+        let mut users = Vec::new();
+        let mut at = Some(org);
+        let mut seen = std::collections::HashSet::new();
+        while let Some(o) = at {
+            if !seen.insert(o) {
+                break; // a cycle cannot be stored, but never loop on one
             }
+            for g in self.store.list(&ListOf::GrantsAt(o)).await? {
+                if let Record::Grant(r, _) = g.value {
+                    users.push(r.user);
+                }
+            }
+            at = parents.get(&o).copied().flatten();
         }
+        users.sort();
+        users.dedup();
+        Ok(users)
     }
 
     /// Changes one grant through the access guard: no escalation, within entitlements,
@@ -1237,20 +1249,28 @@ impl Directory {
         grant: GrantRef,
         change: &tenantry_access::Change,
     ) -> Result<tenantry_access::Plan, DirectoryError> {
-        let (target, _) = self.user(grant.user).await?;
-        let mut users = self.members_of(grant.org).await?;
-        users.extend(self.members_of(target.user.org()).await?);
+        // First with the actor and the target alone: every rule but "keep an admin" needs
+        // nothing else, and with fewer admins known that rule only refuses more. Only when
+        // it refuses are the organization's other possible admins loaded and asked again.
+        // (Loading every member each time made a 100,000-row import quadratic.)
+        let mut users = vec![grant.user];
         if let Caller::User(actor) = caller {
             users.push(actor);
         }
-        users.push(grant.user);
-        users.sort();
-        users.dedup();
-        let (resolver, orgs) = self.resolver_with_orgs(&users).await?;
-        let plan = match caller {
-            Caller::User(actor) => resolver.guard_change(actor, grant, change)?,
-            Caller::System => resolver.guard_system_change(grant, change)?,
+        let guard = |resolver: &Resolver| match caller {
+            Caller::User(actor) => resolver.guard_change(actor, grant, change),
+            Caller::System => resolver.guard_system_change(grant, change),
         };
+        let (mut resolver, mut orgs) = self.resolver_with_orgs(&users).await?;
+        let mut plan = guard(&resolver);
+        if let Err(tenantry_access::Refusal::LastAdmin { org }) = plan {
+            users.extend(self.admin_candidates(org).await?);
+            users.sort();
+            users.dedup();
+            (resolver, orgs) = self.resolver_with_orgs(&users).await?;
+            plan = guard(&resolver);
+        }
+        let plan = plan?;
         let existing = self
             .store
             .get(&RecordKey::Grant(grant))
@@ -2045,8 +2065,8 @@ impl Directory {
         org: &OrgRecord,
         user: &User,
     ) -> Result<(), DirectoryError> {
-        let members = self.members_of(org.org.id).await?;
-        let resolver = self.resolver_for(&members).await?;
+        let candidates = self.admin_candidates(org.org.id).await?;
+        let resolver = self.resolver_for(&candidates).await?;
         for admin in resolver.admins_of(org.org.id) {
             let (record, _) = self.user(admin).await?;
             let Some(to) = record.user.mailbox().cloned() else {
@@ -2509,12 +2529,7 @@ impl Directory {
             return Err(DirectoryError::InvalidCredentials);
         };
         let attempts_key = format!("sign-in:{}", id.key().as_str());
-        let (attempts, attempts_version) = self.attempts(&attempts_key).await?;
-        if let ThrottleDecision::Wait { until } | ThrottleDecision::Locked { until } =
-            self.config.throttle.check(&attempts, now)
-        {
-            return Err(DirectoryError::Throttled { until });
-        }
+        self.count_attempt(&attempts_key, now).await?;
         let user = self.store.user_by_login(&id.key()).await?;
         let stored = match &user {
             Some(u) => self.store.get(&RecordKey::Otp(u.value.user.id())).await?,
@@ -2535,11 +2550,6 @@ impl Directory {
             }
         };
         let Some((user, record, otp_version)) = redeemed else {
-            let mut failed = attempts;
-            self.config.throttle.record_failure(&mut failed, now);
-            let mut cs = Changeset::new();
-            cs.put(Record::Attempts(attempts_key, failed), attempts_version);
-            let _ = self.store.commit(cs).await;
             return Err(DirectoryError::InvalidCredentials);
         };
         let mut account = user.value.clone();
@@ -2572,7 +2582,54 @@ impl Directory {
                 "one_time_password.redeemed",
             ));
         self.store.commit(cs).await?;
+        self.clear_attempts(&attempts_key).await;
         Ok(user_id)
+    }
+
+    /// Counts one attempt under `key` before the secret is checked, or answers `Throttled`.
+    /// Each round that loses a race lost it to another attempt that was counted, so the
+    /// count ends exact; after [`COUNTER_ROUNDS`] lost rounds the attempt is refused as
+    /// contended (never let through uncounted).
+    async fn count_attempt(&self, key: &str, now: DateTime<Utc>) -> Result<(), DirectoryError> {
+        for _ in 0..COUNTER_ROUNDS {
+            let (mut attempts, version) = self.attempts(key).await?;
+            match self.config.throttle.check(&attempts, now) {
+                ThrottleDecision::Allow => {}
+                ThrottleDecision::Wait { until } | ThrottleDecision::Locked { until } => {
+                    return Err(DirectoryError::Throttled { until });
+                }
+            }
+            self.config.throttle.record_failure(&mut attempts, now);
+            let mut cs = Changeset::new();
+            cs.put(Record::Attempts(key.to_owned(), attempts), version);
+            match self.store.commit(cs).await {
+                Ok(_) => return Ok(()),
+                Err(e) if conflict(&e) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(DirectoryError::Contended)
+    }
+
+    /// Starts the count under `key` over after a success. Best effort: if it keeps losing
+    /// races, the success stands and the count stays (erring towards throttling).
+    async fn clear_attempts(&self, key: &str) {
+        for _ in 0..self.config.max_attempts.max(1) {
+            let Ok((mut attempts, Some(version))) = self.attempts(key).await else {
+                return;
+            };
+            self.config.throttle.record_success(&mut attempts);
+            let mut cs = Changeset::new();
+            cs.update(Record::Attempts(key.to_owned(), attempts), version);
+            match self.store.commit(cs).await {
+                Err(e) if conflict(&e) => continue,
+                Err(e) => {
+                    tracing::warn!(kind = %e.kind(), "could not reset the attempt count");
+                    return;
+                }
+                Ok(_) => return,
+            }
+        }
     }
 
     async fn attempts(&self, key: &str) -> Result<(Attempts, Option<u64>), DirectoryError> {
