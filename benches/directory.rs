@@ -1,0 +1,295 @@
+//! Users imported through the Directory — the seed 003 template import: `plan_import` of a
+//! CSV file, then `commit_import`, each user created with the permission type "member"
+//! granted — on SQLite (a WAL file) and PostgreSQL, each beside a raw
+//! sqlx batch insert of the same rows (id, organization, email, first and last name) into a
+//! plain table of the same database, in the same run.
+//!
+//! Run with `cargo bench --bench directory` (long: each sample imports every user into a
+//! fresh database). `TENANTRY_BENCH_USERS` sets the number of users (default 100,000);
+//! PostgreSQL cases run when `TENANTRY_POSTGRES_URL` is set, each sample in a fresh schema.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)] // bench setup fails loudly
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{TimeZone, Utc};
+use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
+use rand::SeedableRng;
+use tenantry::{Caller, Directory, DirectoryConfig, ManualClock, Store};
+use tenantry_access::{Area, Catalog, CatalogBuilder, Grantables, RoleKey};
+use tenantry_credentials::{HashParams, LinkBuilder, Password};
+use tenantry_identity::{Email, Name, NamePart, OrgId, Profile, UserId};
+use tenantry_sqlx::sqlx::{self, QueryBuilder};
+use tenantry_sqlx::{PostgresStore, SqliteStore};
+
+fn users() -> usize {
+    std::env::var("TENANTRY_BENCH_USERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000)
+}
+
+fn row(i: usize) -> (String, String, String) {
+    (
+        format!("First{i}"),
+        format!("Last{i}"),
+        format!("user{i}@import.example"),
+    )
+}
+
+fn csv(n: usize) -> Vec<u8> {
+    let mut out = String::from("First name;Last name;Permission type;Email;Language\n");
+    for i in 0..n {
+        let (first, last, email) = row(i);
+        out.push_str(&format!("{first};{last};member;{email};en\n"));
+    }
+    out.into_bytes()
+}
+
+fn catalog() -> Catalog {
+    let mut b = CatalogBuilder::new();
+    b.permission("org.admin", Area::Admin, "administer", &[])
+        .unwrap();
+    b.permission("feed.read", Area::Network, "read", &[])
+        .unwrap();
+    b.role("admin", "Admin", &["org.admin", "feed.read"])
+        .unwrap();
+    b.role("member", "Member", &["feed.read"]).unwrap();
+    b.admin_permission("org.admin");
+    b.build().unwrap()
+}
+
+/// A directory on `store` with a root organization and its admin (not timed).
+async fn directory(store: Arc<dyn Store>) -> (Directory, OrgId, UserId) {
+    let clock = Arc::new(ManualClock::new(
+        Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).unwrap(),
+    ));
+    let mut config = DirectoryConfig::new(LinkBuilder::new("https://app.example").unwrap());
+    // Only the admin's password is hashed, outside the timed part; fast parameters keep
+    // the setup short and change nothing that is measured.
+    config.hash_params = HashParams::INSECURE_FAST_FOR_TESTS;
+    let dir = Directory::new(store, catalog(), clock, config).unwrap();
+    let (org, admin) = dir
+        .create_root_organization(
+            Name::parse("Importers").unwrap(),
+            Profile {
+                first_name: Some(NamePart::parse("Ada").unwrap()),
+                ..Profile::default()
+            },
+            Email::parse("ada@import-admin.example").unwrap(),
+            &Password::new("correct horse battery staple"),
+            Grantables {
+                roles: [RoleKey::new("admin").unwrap()].into(),
+                ..Grantables::new()
+            },
+        )
+        .await
+        .unwrap();
+    (dir, org, admin)
+}
+
+/// The timed part: plan and commit the import.
+async fn import(dir: &Directory, org: OrgId, admin: UserId, file: &[u8], n: usize) -> Duration {
+    let start = Instant::now();
+    let plan = dir
+        .plan_import(Caller::User(admin), org, file, false)
+        .await
+        .unwrap();
+    assert_eq!(plan.create.len(), n, "{:?}", plan.rejected.first());
+    let outcome = dir
+        .commit_import(Caller::User(admin), org, &plan)
+        .await
+        .unwrap();
+    let elapsed = start.elapsed();
+    assert_eq!(outcome.created.len(), n);
+    elapsed
+}
+
+const RAW_TABLE: &str = "CREATE TABLE bench_users (id TEXT PRIMARY KEY, org_id TEXT NOT NULL, \
+    email TEXT NOT NULL UNIQUE, first_name TEXT NOT NULL, last_name TEXT NOT NULL)";
+
+/// The same rows, with ids, as the raw baseline inserts them.
+fn raw_rows(n: usize) -> Vec<[String; 5]> {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    let now = Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).unwrap();
+    let org = OrgId::generate(now, &mut rng).to_string();
+    (0..n)
+        .map(|i| {
+            let (first, last, email) = row(i);
+            let id = UserId::generate(now, &mut rng).to_string();
+            [id, org.clone(), email, first, last]
+        })
+        .collect()
+}
+
+/// Inserts `rows` in one transaction, 1,000 rows per statement.
+macro_rules! raw_insert {
+    ($pool:expr, $rows:expr) => {{
+        let mut tx = $pool.begin().await.unwrap();
+        for chunk in $rows.chunks(1000) {
+            let mut q = QueryBuilder::new(
+                "INSERT INTO bench_users (id, org_id, email, first_name, last_name) ",
+            );
+            q.push_values(chunk, |mut b, r| {
+                b.push_bind(&r[0])
+                    .push_bind(&r[1])
+                    .push_bind(&r[2])
+                    .push_bind(&r[3])
+                    .push_bind(&r[4]);
+            });
+            q.build().execute(&mut *tx).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+    }};
+}
+
+fn temp_file() -> std::path::PathBuf {
+    let mut bytes = [0u8; 8];
+    rand::Rng::fill_bytes(&mut rand::rng(), &mut bytes);
+    let name: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    std::env::temp_dir().join(format!("tenantry-bench-{name}.db"))
+}
+
+fn remove_db(path: &std::path::Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
+
+fn sqlite(c: &mut Criterion) {
+    let n = users();
+    let file = csv(n);
+    let rows = raw_rows(n);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let mut g = c.benchmark_group(format!("import {n} users/sqlite"));
+    // Flat sampling: ten samples of one import each, not criterion's 55-import ramp.
+    g.sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_millis(1))
+        .throughput(Throughput::Elements(n as u64));
+    g.bench_function("directory", |b| {
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    let path = temp_file();
+                    let store = Arc::new(SqliteStore::open(&path).await.unwrap());
+                    let (dir, org, admin) = directory(store.clone()).await;
+                    total += import(&dir, org, admin, &file, n).await;
+                    store.pool().close().await;
+                    remove_db(&path);
+                }
+                total
+            })
+        })
+    });
+    g.bench_function("raw sqlx", |b| {
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    let path = temp_file();
+                    let store = SqliteStore::open(&path).await.unwrap();
+                    let pool = store.pool().clone();
+                    sqlx::query(RAW_TABLE).execute(&pool).await.unwrap();
+                    let start = Instant::now();
+                    raw_insert!(pool, rows);
+                    total += start.elapsed();
+                    pool.close().await;
+                    remove_db(&path);
+                }
+                total
+            })
+        })
+    });
+    g.finish();
+}
+
+fn postgres(c: &mut Criterion) {
+    let Ok(url) = std::env::var("TENANTRY_POSTGRES_URL") else {
+        eprintln!("TENANTRY_POSTGRES_URL is not set: PostgreSQL cases skipped");
+        return;
+    };
+    let n = users();
+    let file = csv(n);
+    let rows = raw_rows(n);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let admin_pool = rt.block_on(async {
+        sqlx::postgres::PgPoolOptions::new()
+            .max_connections(1)
+            .connect(&url)
+            .await
+            .unwrap()
+    });
+    // A fresh schema per sample; its pool runs everything in it.
+    let fresh = |name: &str| {
+        let (url, admin_pool, name) = (url.clone(), admin_pool.clone(), name.to_owned());
+        async move {
+            sqlx::query(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"))
+                .execute(&admin_pool)
+                .await
+                .unwrap();
+            sqlx::query(&format!("CREATE SCHEMA {name}"))
+                .execute(&admin_pool)
+                .await
+                .unwrap();
+            let options: sqlx::postgres::PgConnectOptions = url.parse().unwrap();
+            let pool = sqlx::postgres::PgPoolOptions::new()
+                .max_connections(10)
+                .connect_with(options.options([("search_path", name.as_str())]))
+                .await
+                .unwrap();
+            let store = PostgresStore::from_pool(pool);
+            store.migrate().await.unwrap();
+            store
+        }
+    };
+    let mut g = c.benchmark_group(format!("import {n} users/postgres"));
+    // Flat sampling: ten samples of one import each, not criterion's 55-import ramp.
+    g.sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_millis(1))
+        .throughput(Throughput::Elements(n as u64));
+    g.bench_function("directory", |b| {
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    let store = Arc::new(fresh("tenantry_bench").await);
+                    let (dir, org, admin) = directory(store.clone()).await;
+                    total += import(&dir, org, admin, &file, n).await;
+                    store.pool().close().await;
+                }
+                total
+            })
+        })
+    });
+    g.bench_function("raw sqlx", |b| {
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    let store = fresh("tenantry_bench").await;
+                    let pool = store.pool().clone();
+                    sqlx::query(RAW_TABLE).execute(&pool).await.unwrap();
+                    let start = Instant::now();
+                    raw_insert!(pool, rows);
+                    total += start.elapsed();
+                    pool.close().await;
+                }
+                total
+            })
+        })
+    });
+    g.finish();
+    rt.block_on(async {
+        sqlx::query("DROP SCHEMA IF EXISTS tenantry_bench CASCADE")
+            .execute(&admin_pool)
+            .await
+            .unwrap();
+    });
+}
+
+criterion_group!(benches, sqlite, postgres);
+criterion_main!(benches);
