@@ -31,6 +31,19 @@ pub enum MessageKind {
 }
 
 impl MessageKind {
+    /// Every kind, for renderers and tests that must cover them all.
+    pub const ALL: [MessageKind; 9] = [
+        MessageKind::Welcome,
+        MessageKind::Invitation,
+        MessageKind::ActivationLink,
+        MessageKind::ActivationCode,
+        MessageKind::PasswordReset,
+        MessageKind::AutoLogin,
+        MessageKind::ConsumerDigest,
+        MessageKind::SignUpPendingApproval,
+        MessageKind::PasswordChanged,
+    ];
+
     /// The stable name, as stored in the outbox.
     pub const fn as_str(self) -> &'static str {
         match self {

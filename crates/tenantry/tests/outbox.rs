@@ -11,17 +11,7 @@ use tenantry::*;
 use tenantry_credentials::{Code, Link};
 use uuid::Uuid;
 
-const KINDS: [MessageKind; 9] = [
-    MessageKind::Welcome,
-    MessageKind::Invitation,
-    MessageKind::ActivationLink,
-    MessageKind::ActivationCode,
-    MessageKind::PasswordReset,
-    MessageKind::AutoLogin,
-    MessageKind::ConsumerDigest,
-    MessageKind::SignUpPendingApproval,
-    MessageKind::PasswordChanged,
-];
+const KINDS: [MessageKind; 9] = MessageKind::ALL;
 
 #[test]
 fn every_message_renders_in_english_and_german() {
