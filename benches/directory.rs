@@ -13,13 +13,19 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use tokio::runtime::Runtime;
+
 use chrono::{TimeZone, Utc};
-use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
+use criterion::measurement::WallTime;
+use criterion::{
+    BenchmarkGroup, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
+};
 use rand::SeedableRng;
 use tenantry::{Caller, Directory, DirectoryConfig, ManualClock, Store};
 use tenantry_access::{Area, Catalog, CatalogBuilder, Grantables, RoleKey};
 use tenantry_credentials::{HashParams, LinkBuilder, Password};
 use tenantry_identity::{Email, Name, NamePart, OrgId, Profile, UserId};
+use tenantry_sqlx::sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use tenantry_sqlx::sqlx::{self, QueryBuilder};
 use tenantry_sqlx::{PostgresStore, SqliteStore};
 
@@ -157,53 +163,91 @@ fn remove_db(path: &std::path::Path) {
     }
 }
 
-fn sqlite(c: &mut Criterion) {
-    let n = users();
-    let file = csv(n);
-    let rows = raw_rows(n);
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let mut g = c.benchmark_group(format!("import {n} users/sqlite"));
-    // Flat sampling: ten samples of one import each, not criterion's 55-import ramp.
+/// The settings of every group here: ten flat samples of one import each (not criterion's
+/// 55-import ramp), no warm-up beyond one import.
+fn group(c: &mut Criterion, name: String, n: usize) -> BenchmarkGroup<'_, WallTime> {
+    let mut g = c.benchmark_group(name);
     g.sample_size(10)
         .sampling_mode(SamplingMode::Flat)
         .warm_up_time(Duration::from_millis(1))
         .throughput(Throughput::Elements(n as u64));
+    g
+}
+
+/// Runs `one` `iters` times on `rt`, adding up the time each reports (setup excluded).
+fn total<F, Fut>(rt: &Runtime, iters: u64, mut one: F) -> Duration
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Duration>,
+{
+    rt.block_on(async {
+        let mut sum = Duration::ZERO;
+        for _ in 0..iters {
+            sum += one().await;
+        }
+        sum
+    })
+}
+
+/// A root organization on `store`, then the timed import.
+async fn import_into(store: Arc<dyn Store>, file: &[u8], n: usize) -> Duration {
+    let (dir, org, admin) = directory(store).await;
+    import(&dir, org, admin, file, n).await
+}
+
+fn sqlite(c: &mut Criterion) {
+    let n = users();
+    let (file, rows) = (&csv(n), &raw_rows(n));
+    let rt = Runtime::new().unwrap();
+    let mut g = group(c, format!("import {n} users/sqlite"), n);
     g.bench_function("directory", |b| {
         b.iter_custom(|iters| {
-            rt.block_on(async {
-                let mut total = Duration::ZERO;
-                for _ in 0..iters {
-                    let path = temp_file();
-                    let store = Arc::new(SqliteStore::open(&path).await.unwrap());
-                    let (dir, org, admin) = directory(store.clone()).await;
-                    total += import(&dir, org, admin, &file, n).await;
-                    store.pool().close().await;
-                    remove_db(&path);
-                }
-                total
+            total(&rt, iters, || async move {
+                let path = temp_file();
+                let store = Arc::new(SqliteStore::open(&path).await.unwrap());
+                let took = import_into(store.clone(), file, n).await;
+                store.pool().close().await;
+                remove_db(&path);
+                took
             })
         })
     });
     g.bench_function("raw sqlx", |b| {
         b.iter_custom(|iters| {
-            rt.block_on(async {
-                let mut total = Duration::ZERO;
-                for _ in 0..iters {
-                    let path = temp_file();
-                    let store = SqliteStore::open(&path).await.unwrap();
-                    let pool = store.pool().clone();
-                    sqlx::query(RAW_TABLE).execute(&pool).await.unwrap();
-                    let start = Instant::now();
-                    raw_insert!(pool, rows);
-                    total += start.elapsed();
-                    pool.close().await;
-                    remove_db(&path);
-                }
-                total
+            total(&rt, iters, || async move {
+                let path = temp_file();
+                let pool = SqliteStore::open(&path).await.unwrap().pool().clone();
+                sqlx::query(RAW_TABLE).execute(&pool).await.unwrap();
+                let start = Instant::now();
+                raw_insert!(pool, rows);
+                let took = start.elapsed();
+                pool.close().await;
+                remove_db(&path);
+                took
             })
         })
     });
     g.finish();
+}
+
+/// A store in a fresh schema `tenantry_bench` (dropped first if a run left one).
+async fn fresh_schema(url: &str, admin_pool: &PgPool) -> PostgresStore {
+    let name = "tenantry_bench";
+    for statement in [
+        format!("DROP SCHEMA IF EXISTS {name} CASCADE"),
+        format!("CREATE SCHEMA {name}"),
+    ] {
+        sqlx::query(&statement).execute(admin_pool).await.unwrap();
+    }
+    let options: PgConnectOptions = url.parse().unwrap();
+    let pool = PgPoolOptions::new()
+        .max_connections(10)
+        .connect_with(options.options([("search_path", name)]))
+        .await
+        .unwrap();
+    let store = PostgresStore::from_pool(pool);
+    store.migrate().await.unwrap();
+    store
 }
 
 fn postgres(c: &mut Criterion) {
@@ -212,80 +256,44 @@ fn postgres(c: &mut Criterion) {
         return;
     };
     let n = users();
-    let file = csv(n);
-    let rows = raw_rows(n);
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let admin_pool = rt.block_on(async {
-        sqlx::postgres::PgPoolOptions::new()
+    let (file, rows) = (&csv(n), &raw_rows(n));
+    let rt = Runtime::new().unwrap();
+    let admin_pool = &rt.block_on(async {
+        PgPoolOptions::new()
             .max_connections(1)
             .connect(&url)
             .await
             .unwrap()
     });
-    // A fresh schema per sample; its pool runs everything in it.
-    let fresh = |name: &str| {
-        let (url, admin_pool, name) = (url.clone(), admin_pool.clone(), name.to_owned());
-        async move {
-            sqlx::query(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"))
-                .execute(&admin_pool)
-                .await
-                .unwrap();
-            sqlx::query(&format!("CREATE SCHEMA {name}"))
-                .execute(&admin_pool)
-                .await
-                .unwrap();
-            let options: sqlx::postgres::PgConnectOptions = url.parse().unwrap();
-            let pool = sqlx::postgres::PgPoolOptions::new()
-                .max_connections(10)
-                .connect_with(options.options([("search_path", name.as_str())]))
-                .await
-                .unwrap();
-            let store = PostgresStore::from_pool(pool);
-            store.migrate().await.unwrap();
-            store
-        }
-    };
-    let mut g = c.benchmark_group(format!("import {n} users/postgres"));
-    // Flat sampling: ten samples of one import each, not criterion's 55-import ramp.
-    g.sample_size(10)
-        .sampling_mode(SamplingMode::Flat)
-        .warm_up_time(Duration::from_millis(1))
-        .throughput(Throughput::Elements(n as u64));
+    let url = url.as_str();
+    let mut g = group(c, format!("import {n} users/postgres"), n);
     g.bench_function("directory", |b| {
         b.iter_custom(|iters| {
-            rt.block_on(async {
-                let mut total = Duration::ZERO;
-                for _ in 0..iters {
-                    let store = Arc::new(fresh("tenantry_bench").await);
-                    let (dir, org, admin) = directory(store.clone()).await;
-                    total += import(&dir, org, admin, &file, n).await;
-                    store.pool().close().await;
-                }
-                total
+            total(&rt, iters, || async move {
+                let store = Arc::new(fresh_schema(url, admin_pool).await);
+                let took = import_into(store.clone(), file, n).await;
+                store.pool().close().await;
+                took
             })
         })
     });
     g.bench_function("raw sqlx", |b| {
         b.iter_custom(|iters| {
-            rt.block_on(async {
-                let mut total = Duration::ZERO;
-                for _ in 0..iters {
-                    let store = fresh("tenantry_bench").await;
-                    let pool = store.pool().clone();
-                    sqlx::query(RAW_TABLE).execute(&pool).await.unwrap();
-                    let start = Instant::now();
-                    raw_insert!(pool, rows);
-                    total += start.elapsed();
-                    pool.close().await;
-                }
-                total
+            total(&rt, iters, || async move {
+                let pool = fresh_schema(url, admin_pool).await.pool().clone();
+                sqlx::query(RAW_TABLE).execute(&pool).await.unwrap();
+                let start = Instant::now();
+                raw_insert!(pool, rows);
+                let took = start.elapsed();
+                pool.close().await;
+                took
             })
         })
     });
     g.finish();
     rt.block_on(async {
         sqlx::query("DROP SCHEMA IF EXISTS tenantry_bench CASCADE")
-            .execute(&admin_pool)
+            .execute(admin_pool)
             .await
             .unwrap();
     });

@@ -29,12 +29,7 @@ where
         eprintln!("TENANTRY_POSTGRES_URL is not set: PostgreSQL test skipped");
         return;
     };
-    let mut bytes = [0u8; 8];
-    rand::Rng::fill_bytes(&mut rand::rng(), &mut bytes);
-    let name = format!(
-        "tenantry_test_{}",
-        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    );
+    let name = format!("tenantry_test_{}", common::random_hex(8));
     let admin = PgPoolOptions::new()
         .max_connections(1)
         .connect(&url)

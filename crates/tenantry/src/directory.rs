@@ -950,16 +950,17 @@ impl Directory {
         password: &Password,
     ) -> Result<UserId, DirectoryError> {
         let now = self.clock.now();
-        let attempts_key = match LoginIdentifier::parse(identifier) {
-            Ok(id) => format!("sign-in:{}", id.key().as_str()),
-            Err(_) => format!("sign-in:{}", identifier.trim().to_lowercase()),
+        let parsed = LoginIdentifier::parse(identifier).ok();
+        let attempts_key = match &parsed {
+            Some(id) => format!("sign-in:{}", id.key().as_str()),
+            None => format!("sign-in:{}", identifier.trim().to_lowercase()),
         };
         // The attempt is counted before the password is checked: concurrent guesses each
         // take a place in the count, so they cannot slip past the throttle together.
         self.count_attempt(&attempts_key, now).await?;
-        let found = match LoginIdentifier::parse(identifier) {
-            Ok(id) => self.store.user_by_login(&id.key()).await?,
-            Err(_) => None,
+        let found = match &parsed {
+            Some(id) => self.store.user_by_login(&id.key()).await?,
+            None => None,
         };
         let usable = found
             .as_ref()

@@ -27,10 +27,7 @@ pub struct TempDir(PathBuf);
 
 impl TempDir {
     pub fn new() -> Self {
-        let mut bytes = [0u8; 8];
-        rand::Rng::fill_bytes(&mut rand::rng(), &mut bytes);
-        let name: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        let path = std::env::temp_dir().join(format!("tenantry-sqlx-{name}"));
+        let path = std::env::temp_dir().join(format!("tenantry-sqlx-{}", random_hex(8)));
         std::fs::create_dir_all(&path).unwrap();
         Self(path)
     }
@@ -120,10 +117,15 @@ pub async fn world(store: Arc<dyn Store>, throttle: ThrottlePolicy) -> World {
     }
 }
 
+/// `bytes` random bytes as lowercase hex: names no other run uses.
+pub fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::Rng::fill_bytes(&mut rand::rng(), &mut buf);
+    buf.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 fn unique_tag() -> String {
-    let mut bytes = [0u8; 6];
-    rand::Rng::fill_bytes(&mut rand::rng(), &mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    random_hex(6)
 }
 
 async fn user_with_password(w: &World, name: &str) -> UserId {
