@@ -172,6 +172,15 @@ pub struct SignUpForm {
     pub link: Option<tenantry_identity::SignUpCode>,
 }
 
+/// What the users prepared for one commit have taken so far.
+#[derive(Debug, Default)]
+pub(crate) struct NewUsers {
+    /// Placeholder emails given out (their keys).
+    pub(crate) placeholders: std::collections::HashSet<String>,
+    /// Whether a user of the organization exists or is being created.
+    pub(crate) org_has_users: bool,
+}
+
 /// What creating a user produced.
 #[derive(Debug, Clone)]
 pub struct CreatedUser {
@@ -195,23 +204,40 @@ pub struct Directory {
     dummy: PasswordHash,
 }
 
-fn conflict(e: &StoreError) -> bool {
+/// Writes each organization whose admins `plan` changes at the version it was read at in
+/// `orgs`, so the change conflicts with any other change to those admins committed since.
+pub(crate) fn bump_admin_orgs(
+    cs: &mut Changeset,
+    plan: &tenantry_access::Plan,
+    orgs: &std::collections::HashMap<OrgId, (OrgRecord, u64)>,
+) -> Result<(), DirectoryError> {
+    for org in &plan.admin_orgs {
+        let (record, version) = orgs
+            .get(org)
+            .cloned()
+            .ok_or(DirectoryError::NotFound("organization"))?;
+        cs.update(Record::Org(record), version);
+    }
+    Ok(())
+}
+
+pub(crate) fn conflict(e: &StoreError) -> bool {
     e.kind() == StoreErrorKind::Conflict
 }
 
-/// Runs a use case's `try_` step until it does not fail with a store `Conflict`, at most
-/// `max_attempts` times; each attempt re-reads and decides again. (A macro, not an async
-/// closure: the futures must stay `Send` for hosts that spawn them.)
 /// How many lost races an attempt counter tolerates before refusing the attempt: enough for
 /// dozens of simultaneous guesses at one identifier to all be counted.
 const COUNTER_ROUNDS: u32 = 64;
 
+/// Runs a use case's `try_` step until it does not fail with a store `Conflict`, at most
+/// `max_attempts` times; each attempt re-reads and decides again. (A macro, not an async
+/// closure: the futures must stay `Send` for hosts that spawn them.)
 macro_rules! retrying {
     ($self:ident, $attempt:expr) => {{
         let mut outcome = Err(DirectoryError::Contended);
         for _ in 0..$self.config.max_attempts.max(1) {
             match $attempt.await {
-                Err(DirectoryError::Store(e)) if conflict(&e) => continue,
+                Err(DirectoryError::Store(e)) if crate::directory::conflict(&e) => continue,
                 other => {
                     outcome = other;
                     break;
@@ -221,6 +247,7 @@ macro_rules! retrying {
         outcome
     }};
 }
+pub(crate) use retrying;
 
 impl Directory {
     /// A directory over `store`, with the host's permission `catalog`, a `clock` and its
@@ -473,6 +500,22 @@ impl Directory {
         users: &[UserId],
     ) -> Result<(Resolver, std::collections::HashMap<OrgId, (OrgRecord, u64)>), DirectoryError>
     {
+        let (model, orgs) = self.access_model(users).await?;
+        Ok((Resolver::compile(&self.catalog, &model)?, orgs))
+    }
+
+    /// The access model of every organization and of `users` (their grants and groups),
+    /// with the organizations as read.
+    pub(crate) async fn access_model(
+        &self,
+        users: &[UserId],
+    ) -> Result<
+        (
+            AccessModel,
+            std::collections::HashMap<OrgId, (OrgRecord, u64)>,
+        ),
+        DirectoryError,
+    > {
         let mut model = AccessModel::new();
         let mut orgs = std::collections::HashMap::new();
         for o in self.store.orgs().await? {
@@ -503,7 +546,7 @@ impl Directory {
                 }
             }
         }
-        Ok((Resolver::compile(&self.catalog, &model)?, orgs))
+        Ok((model, orgs))
     }
 
     /// Checks the caller administers `org`.
@@ -715,8 +758,37 @@ impl Directory {
         org_id: OrgId,
         new: NewUser,
     ) -> Result<CreatedUser, DirectoryError> {
-        let now = self.clock.now();
         let (org, org_version) = self.org(org_id).await?;
+        let (cs, created) = self
+            .prepare_user(caller, &org, org_version, new, &mut NewUsers::default())
+            .await?;
+        self.commit_new_users(cs).await?;
+        Ok(created)
+    }
+
+    /// Commits a changeset that creates users: a login identifier someone else holds is
+    /// [`DirectoryError::IdentifierTaken`].
+    pub(crate) async fn commit_new_users(&self, cs: Changeset) -> Result<(), DirectoryError> {
+        match self.store.commit(cs).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.kind() == StoreErrorKind::Duplicate => Err(DirectoryError::IdentifierTaken),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Everything creating `new` in `org` (read at `org_version`) writes, uncommitted.
+    /// `batch` carries what earlier users of the same commit took: placeholder emails, and
+    /// whether the organization already has a user.
+    pub(crate) async fn prepare_user(
+        &self,
+        caller: Caller,
+        org: &OrgRecord,
+        org_version: u64,
+        new: NewUser,
+        batch: &mut NewUsers,
+    ) -> Result<(Changeset, CreatedUser), DirectoryError> {
+        let now = self.clock.now();
+        let org_id = org.org.id;
         org.org.settings.allows_kind(org_id, new.kind)?;
         let user_id = UserId::from_uuid(self.uuid());
         let mut identifiers = new.identifiers.clone();
@@ -744,7 +816,9 @@ impl Directory {
             let mut taken = std::collections::HashSet::new();
             let mut found = None;
             for _ in 0..1000 {
-                let candidate = placeholder_email(&first, &last, &domain, |a| taken.contains(a))?;
+                let candidate = placeholder_email(&first, &last, &domain, |a| {
+                    taken.contains(a) || batch.placeholders.contains(a)
+                })?;
                 let key = tenantry_identity::LoginKey::Email(candidate.key());
                 if self.store.user_by_login(&key).await?.is_none() {
                     found = Some(candidate);
@@ -752,8 +826,9 @@ impl Directory {
                 }
                 taken.insert(candidate.key());
             }
-            identifiers.placeholder_email =
-                Some(found.ok_or(ModelError::PlaceholderExhausted { attempts: 1000 })?);
+            let found = found.ok_or(ModelError::PlaceholderExhausted { attempts: 1000 })?;
+            batch.placeholders.insert(found.key());
+            identifiers.placeholder_email = Some(found);
         }
         let user = User::new(
             user_id,
@@ -815,13 +890,14 @@ impl Directory {
             }
             _ => {}
         }
-        self.carry_out(&mut cs, &user, &org, &t.effects, None)
+        self.carry_out(&mut cs, &user, org, &t.effects, None)
             .await?;
         // Seed 002: the first user added to a company is its contact person and its admin.
         // Writing the organization at the version read first makes two concurrent "first"
         // users conflict, and the retry sees the other.
-        if org.org.settings.first_user_becomes_admin
+        let first_user = org.org.settings.first_user_becomes_admin
             && new.kind == UserKind::Standard
+            && !batch.org_has_users
             && self
                 .store
                 .users(&crate::store::UserQuery {
@@ -831,8 +907,9 @@ impl Directory {
                 })
                 .await?
                 .items
-                .is_empty()
-        {
+                .is_empty();
+        batch.org_has_users = true;
+        if first_user {
             let mut updated = org.clone();
             updated.org.set_contact_person(&user)?;
             cs.update(Record::Org(updated), org_version);
@@ -860,15 +937,14 @@ impl Directory {
             last_sign_in: None,
         }))
         .audit(self.audit(caller, Some(org_id), Some(user_id), "user.created"));
-        match self.store.commit(cs).await {
-            Ok(_) => Ok(CreatedUser {
+        Ok((
+            cs,
+            CreatedUser {
                 id: user_id,
                 pin,
                 placeholder_email: placeholder,
-            }),
-            Err(e) if e.kind() == StoreErrorKind::Duplicate => Err(DirectoryError::IdentifierTaken),
-            Err(e) => Err(e.into()),
-        }
+            },
+        ))
     }
 
     /// Accepts an invitation (or the set-password link of a welcome email): the link's token
@@ -1287,13 +1363,7 @@ impl Directory {
                 cs.put(Record::Grant(grant, plan.after.clone()), v);
             }
         }
-        for org in &plan.admin_orgs {
-            let (record, version) = orgs
-                .get(org)
-                .cloned()
-                .ok_or(DirectoryError::NotFound("organization"))?;
-            cs.update(Record::Org(record), version);
-        }
+        bump_admin_orgs(&mut cs, &plan, &orgs)?;
         cs.audit(self.audit(caller, Some(grant.org), Some(grant.user), "grant.changed"));
         self.store.commit(cs).await?;
         Ok(plan)

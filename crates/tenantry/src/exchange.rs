@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
 
-use tenantry_access::{Grantables, RoleKey};
+use tenantry_access::{Change, GrantRef, Grantables, Resolver, RoleKey, Scope};
 use tenantry_identity::{LoginIdentifiers, OrgId, PhoneRegion, Profile, UserId, UserKind};
 use tenantry_lifecycle::WayIn;
 use tenantry_tabular::{
@@ -12,7 +12,10 @@ use tenantry_tabular::{
     NewUser as SheetUser, UserRecord as Row, export_csv, export_xlsx, plan, read_csv, read_xlsx,
 };
 
-use crate::directory::{Caller, Directory, DirectoryError, NewUser};
+use crate::changeset::Changeset;
+use crate::directory::{
+    Caller, Directory, DirectoryError, NewUser, NewUsers, bump_admin_orgs, retrying,
+};
 use crate::records::{Record, UserRecord};
 use crate::store::{ListOf, UserQuery};
 
@@ -35,6 +38,12 @@ pub enum Format {
     /// XLSX.
     Xlsx,
 }
+
+/// An import row: its number, the user to create, the role to grant.
+type ImportRow = (usize, NewUser, Option<RoleKey>);
+
+/// How many import rows one commit creates.
+const IMPORT_BLOCK: usize = 500;
 
 /// What an import created and skipped.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -253,7 +262,12 @@ impl Directory {
     /// job profile and permission type (a role of the catalog, granted in `org`); a one-time
     /// password from the sheet is their way in, else an activation message where the
     /// organization sends one on creation, else none yet. Rows whose identifiers were taken
-    /// since the plan are skipped, never overwritten.
+    /// since the plan are skipped, never overwritten; so are rows whose permission type the
+    /// caller may not grant (the refusal is the reason; such a user is not created).
+    ///
+    /// Rows are committed in blocks of 500, each block in one transaction with its audit
+    /// events. If the store fails part way, the blocks before stay created: planning the
+    /// same file again skips them as existing users.
     #[tracing::instrument(
         name = "tenantry",
         skip_all,
@@ -280,41 +294,160 @@ impl Directory {
                 job_profiles.insert(j.name.as_str().to_owned(), j.id);
             }
         }
+        let activation = record.org.settings.communication.activation_on_create;
+        let rows = plan
+            .create
+            .iter()
+            .map(|row| {
+                let role = row
+                    .permission_type
+                    .as_deref()
+                    .map(RoleKey::new)
+                    .transpose()?;
+                let new = self.new_user_from(row, &departments, &job_profiles, activation);
+                Ok((row.row, new, role))
+            })
+            .collect::<Result<Vec<_>, DirectoryError>>()?;
         let mut outcome = ImportOutcome::default();
-        for row in &plan.create {
-            let new = self.new_user_from(
-                row,
-                &departments,
-                &job_profiles,
-                record.org.settings.communication.activation_on_create,
-            );
-            match self.create_user(caller, org, new).await {
-                Ok(created) => {
-                    if let Some(role) = &row.permission_type {
-                        let grant = Grantables {
-                            roles: [RoleKey::new(role)?].into(),
-                            ..Grantables::new()
-                        };
-                        let at = tenantry_access::GrantRef {
-                            user: created.id,
-                            org,
-                            scope: tenantry_access::Scope::Organization,
-                        };
-                        self.change_grant(caller, at, tenantry_access::Change::Grant(grant))
-                            .await?;
+        for block in rows.chunks(IMPORT_BLOCK) {
+            match retrying!(
+                self,
+                self.try_import_block(caller, org, block, &mut outcome)
+            ) {
+                Ok(()) => {}
+                // Someone took an identifier since the plan: nothing of the block landed;
+                // each row alone, so only the taken ones are skipped.
+                Err(DirectoryError::IdentifierTaken) if block.len() > 1 => {
+                    for row in block {
+                        match retrying!(
+                            self,
+                            self.try_import_block(
+                                caller,
+                                org,
+                                std::slice::from_ref(row),
+                                &mut outcome
+                            )
+                        ) {
+                            Ok(()) => {}
+                            Err(DirectoryError::IdentifierTaken) => {
+                                outcome.skipped.push((row.0, "the user exists".into()))
+                            }
+                            Err(e) => return Err(e),
+                        }
                     }
-                    outcome.created.push((row.row, created.id));
                 }
-                Err(DirectoryError::IdentifierTaken) => {
-                    outcome.skipped.push((row.row, "the user exists".into()))
-                }
+                Err(DirectoryError::IdentifierTaken) => outcome
+                    .skipped
+                    .extend(block.iter().map(|r| (r.0, "the user exists".into()))),
                 Err(e) => return Err(e),
             }
         }
         for s in &plan.skipped {
             outcome.skipped.push((s.row, "the user exists".into()));
         }
+        outcome.created.sort_unstable();
+        outcome.skipped.sort_unstable();
         Ok(outcome)
+    }
+
+    /// Creates a block of import rows in one commit: every user with their role granted,
+    /// each grant checked as `change_grant` checks it. A row whose grant the caller may not
+    /// make is skipped (its user not created either) and the rest prepared again.
+    async fn try_import_block(
+        &self,
+        caller: Caller,
+        org_id: OrgId,
+        block: &[ImportRow],
+        outcome: &mut ImportOutcome,
+    ) -> Result<(), DirectoryError> {
+        let actor: Vec<UserId> = match caller {
+            Caller::User(actor) => vec![actor],
+            Caller::System => Vec::new(),
+        };
+        let mut refused: BTreeMap<usize, String> = BTreeMap::new();
+        loop {
+            let (mut model, orgs) = self.access_model(&actor).await?;
+            let (org, org_version) = orgs
+                .get(&org_id)
+                .cloned()
+                .ok_or(DirectoryError::NotFound("organization"))?;
+            let mut batch = NewUsers::default();
+            let mut prepared = Vec::new();
+            for (row, new, role) in block {
+                if refused.contains_key(row) {
+                    continue;
+                }
+                let kind = new.kind;
+                let (cs, created) = self
+                    .prepare_user(caller, &org, org_version, new.clone(), &mut batch)
+                    .await?;
+                model.add_user(created.id, kind, org_id);
+                // The first user of a seed-002 company already gets a grant here.
+                for (record, _) in &cs.puts {
+                    if let Record::Grant(at, what) = record {
+                        model.set_grant(at.user, at.org, at.scope, what.clone());
+                    }
+                }
+                prepared.push((*row, cs, created.id, role));
+            }
+            let resolver = Resolver::compile(&self.catalog, &model)?;
+            let mut all = Changeset::new();
+            let mut bumped = HashSet::new();
+            let mut newly_refused = false;
+            let mut created = Vec::new();
+            for (row, mut cs, user, role) in prepared {
+                if let Some(role) = role {
+                    let at = GrantRef {
+                        user,
+                        org: org_id,
+                        scope: Scope::Organization,
+                    };
+                    let change = Change::Grant(Grantables {
+                        roles: [role.clone()].into(),
+                        ..Grantables::new()
+                    });
+                    let plan = match caller {
+                        Caller::User(actor) => resolver.guard_change(actor, at, &change),
+                        Caller::System => resolver.guard_system_change(at, &change),
+                    };
+                    let plan = match plan {
+                        Ok(plan) => plan,
+                        Err(refusal) => {
+                            refused.insert(row, format!("permission type {role}: {refusal}"));
+                            newly_refused = true;
+                            continue;
+                        }
+                    };
+                    cs.puts
+                        .retain(|(r, _)| !matches!(r, Record::Grant(g, _) if *g == at));
+                    bump_admin_orgs(&mut cs, &plan, &orgs)?;
+                    cs.insert(Record::Grant(at, plan.after));
+                    cs.audit(self.audit(caller, Some(org_id), Some(user), "grant.changed"));
+                }
+                // One write per organization: the first (a seed-002 contact person) wins;
+                // the others only bump the version read, which the first does too.
+                for (record, expect) in cs.puts {
+                    if let Record::Org(o) = &record
+                        && !bumped.insert(o.org.id)
+                    {
+                        continue;
+                    }
+                    all.puts.push((record, expect));
+                }
+                all.deletes.extend(cs.deletes);
+                all.audit.extend(cs.audit);
+                created.push((row, user));
+            }
+            if newly_refused {
+                continue;
+            }
+            if !all.is_empty() {
+                self.commit_new_users(all).await?;
+            }
+            outcome.created.extend(created);
+            outcome.skipped.extend(refused);
+            return Ok(());
+        }
     }
 
     fn new_user_from(

@@ -2765,19 +2765,7 @@ async fn seed_002_partner_portal_end_to_end() {
 #[tokio::test]
 async fn seed_002_first_user_of_a_company_is_its_contact_and_admin() {
     let w = world().await;
-    let company = w
-        .dir
-        .create_organization(
-            Caller::User(w.admin),
-            w.org,
-            Name::parse("Company A/S").unwrap(),
-        )
-        .await
-        .unwrap();
-    configure_org(&w, Caller::System, company, |s, _| {
-        s.first_user_becomes_admin = true
-    })
-    .await;
+    let company = first_user_company(&w).await;
     let first = w
         .dir
         .create_user(
@@ -2829,4 +2817,183 @@ async fn seed_002_first_user_of_a_company_is_its_contact_and_admin() {
             .unwrap()
             .is_empty()
     );
+}
+
+#[tokio::test]
+async fn seed_003_import_commits_in_blocks_and_skips_what_it_may_not_create() {
+    let mut b = CatalogBuilder::new();
+    b.permission("org.admin", Area::Admin, "administer", &[])
+        .unwrap();
+    b.permission("feed.read", Area::Network, "read", &[])
+        .unwrap();
+    b.permission("billing.manage", Area::Admin, "manage billing", &[])
+        .unwrap();
+    b.role("admin", "Admin", &["org.admin", "feed.read"])
+        .unwrap();
+    b.role("member", "Member", &["feed.read"]).unwrap();
+    b.role("billing", "Billing", &["billing.manage"]).unwrap();
+    b.admin_permission("org.admin");
+    let w = world_with(b.build().unwrap()).await;
+    let company = first_user_company(&w).await;
+    w.dir
+        .set_entitlements(
+            Caller::System,
+            company,
+            ["org.admin", "feed.read"]
+                .iter()
+                .map(|k| tenantry_access::PermissionKey::new(k).unwrap())
+                .collect(),
+        )
+        .await
+        .unwrap();
+
+    // 1,203 rows: more than two blocks. One asks for a role the company is not entitled to,
+    // one's email is taken after the plan.
+    let n = 1203;
+    let mut file = String::from("First name;Last name;Permission type;Email;Language\n");
+    for i in 0..n {
+        let role = if i == 700 { "billing" } else { "member" };
+        file.push_str(&format!("F{i};L{i};{role};u{i}@company.example;en\n"));
+    }
+    // The host's integration imports (the root admin's grant covers the root only).
+    let admin = Caller::System;
+    let plan = w
+        .dir
+        .plan_import(admin, company, file.as_bytes(), false)
+        .await
+        .unwrap();
+    assert_eq!(plan.create.len(), n, "{:?}", plan.rejected.first());
+    let row_of = |email: &str| {
+        plan.create
+            .iter()
+            .find(|r| r.email.as_ref().is_some_and(|e| e.as_str() == email))
+            .unwrap()
+            .row
+    };
+    let (billing_row, taken_row, first_row) = (
+        row_of("u700@company.example"),
+        row_of("u1000@company.example"),
+        row_of("u0@company.example"),
+    );
+    w.dir
+        .create_user(
+            Caller::System,
+            w.org,
+            standard("u1000@company.example", WayIn::None),
+        )
+        .await
+        .unwrap();
+
+    let outcome = w.dir.commit_import(admin, company, &plan).await.unwrap();
+
+    assert_eq!(outcome.created.len(), n - 2);
+    assert_eq!(outcome.skipped.len(), 2, "{:?}", outcome.skipped);
+    let reason = |row| {
+        outcome
+            .skipped
+            .iter()
+            .find(|(r, _)| *r == row)
+            .map(|(_, why)| why.clone())
+            .unwrap()
+    };
+    assert!(
+        reason(billing_row).contains("billing"),
+        "{}",
+        reason(billing_row)
+    );
+    assert_eq!(reason(taken_row), "the user exists");
+    // The refused row's user was not created; the taken one was not overwritten.
+    assert!(
+        w.dir
+            .sign_in("u700@company.example", &Password::new("x"))
+            .await
+            .is_err()
+    );
+    let (mut stored, mut after) = (0, None);
+    loop {
+        let page = w
+            .store
+            .users(&tenantry::UserQuery {
+                org: Some(company),
+                after,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        stored += page.items.len();
+        after = page.next;
+        if after.is_none() {
+            break;
+        }
+    }
+    assert_eq!(stored, n - 2);
+
+    // Seed 002: the first row's user is the company's contact person and admin, with the
+    // row's role as well; the others have the role only.
+    let first = outcome
+        .created
+        .iter()
+        .find(|(r, _)| *r == first_row)
+        .unwrap()
+        .1;
+    match w
+        .store
+        .get(&RecordKey::Org(company))
+        .await
+        .unwrap()
+        .unwrap()
+        .value
+    {
+        Record::Org(o) => assert_eq!(o.org.contact_person, Some(first)),
+        other => panic!("{other:?}"),
+    }
+    for (_, user) in [outcome.created[0], outcome.created[n - 3]] {
+        let grants = w.store.list(&ListOf::GrantsOfUser(user)).await.unwrap();
+        let Record::Grant(at, g) = &grants[0].value else {
+            panic!("{grants:?}")
+        };
+        assert_eq!((grants.len(), at.org), (1, company));
+        assert!(g.roles.contains(&RoleKey::new("member").unwrap()));
+        assert_eq!(
+            g.permissions
+                .contains(&tenantry_access::PermissionKey::new("org.admin").unwrap()),
+            user == first
+        );
+    }
+
+    // One audit event per user created and per grant (audit listings are capped at a
+    // page, so per user).
+    for (_, user) in &outcome.created {
+        let mut actions: Vec<String> = w
+            .store
+            .audit(&AuditQuery {
+                subject: Some(*user),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.action)
+            .collect();
+        actions.sort();
+        assert_eq!(actions, ["grant.changed", "user.created"], "{user}");
+    }
+}
+
+/// A child organization of `w.org` whose first user becomes its contact person and admin.
+async fn first_user_company(w: &World) -> OrgId {
+    let company = w
+        .dir
+        .create_organization(
+            Caller::User(w.admin),
+            w.org,
+            Name::parse("Company A/S").unwrap(),
+        )
+        .await
+        .unwrap();
+    configure_org(w, Caller::System, company, |s, _| {
+        s.first_user_becomes_admin = true
+    })
+    .await;
+    company
 }
