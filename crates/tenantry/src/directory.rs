@@ -153,6 +153,23 @@ pub struct NewUser {
     pub password: Option<Password>,
 }
 
+impl NewUser {
+    /// A standard user who signs in with `email` and is sent an invitation to set a
+    /// password. Set the other fields (profile, kind, way in) as needed.
+    pub fn invited(email: Email) -> Self {
+        Self {
+            kind: UserKind::Standard,
+            profile: Profile::default(),
+            identifiers: LoginIdentifiers {
+                email: Some(email),
+                ..LoginIdentifiers::default()
+            },
+            way_in: WayIn::Invitation,
+            password: None,
+        }
+    }
+}
+
 /// What a person enters on the sign-up form (seed 003, 004) or a guest's join form (seed 000).
 #[derive(Debug, Clone)]
 pub struct SignUpForm {
@@ -292,6 +309,11 @@ impl Directory {
     /// The store.
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
+    }
+
+    /// The permission catalog, e.g. to explain a [`Directory::check`] decision.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
     }
 
     fn with_rng<T>(&self, f: impl FnOnce(&mut StdRng) -> T) -> T {
@@ -563,7 +585,10 @@ impl Directory {
         if decision.is_allowed() {
             Ok(())
         } else {
-            Err(DirectoryError::Denied(decision.explain(&self.catalog)))
+            // The explanation starts "denied: ", as this error's message does.
+            let explained = decision.explain(&self.catalog);
+            let reason = explained.strip_prefix("denied: ").unwrap_or(&explained);
+            Err(DirectoryError::Denied(reason.to_owned()))
         }
     }
 

@@ -1,47 +1,72 @@
 //! # tenantry
 //!
-//! The directory service host applications call. This release holds its foundations: the
-//! [`Store`] trait (reads, and one all-or-nothing [`Store::commit`] of a [`Changeset`]), the
-//! [`Record`]s it stores, typed [`StoreError`]s with a kind, the [`MemoryStore`] reference
-//! implementation, the [`Mailer`] and [`SmsSender`] traits, an injectable [`Clock`], and — with
-//! the `conformance` feature — a suite any Store implementation runs against itself; the
-//! [`DefaultRenderer`] with English and German texts for every message, the outbox
-//! [`dispatch`]er, and the first [`Directory`] use cases: creating a root organization with
-//! its admin, creating users of every kind, accepting invitations, signing in, moving accounts
-//! through their life, changing grants, password resets, the PIN flow, child organizations
-//! with their entitlements and settings, groups and bulk membership, self sign-up with
-//! approval notices, activation by link, consumer digests and registration, SSO just in time,
-//! "log in as", automatic-login links, exports, the template import, one-time passwords and
-//! activation codes, departments with sign-up codes, job profiles, locations and location
-//! access. Every use case runs in a `tracing` span named `tenantry` with its name as the
-//! `use_case` field; arguments are never recorded, so no secret reaches a log. Not written
-//! yet: notification preferences.
+//! The directory service host applications call: a [`Directory`] over a [`Store`] (this
+//! crate's [`MemoryStore`], `tenantry-sqlx`'s SQLite and PostgreSQL stores, or your own),
+//! with the host's permission [`Catalog`](tenantry_access::Catalog), a [`Clock`] and a
+//! [`DirectoryConfig`]. Its use cases: root and child organizations with entitlements and
+//! settings, users of every kind, invitations, sign-in with throttling, account changes,
+//! grants through the access guards, password resets, the PIN flow, groups and bulk
+//! membership, self sign-up with approval, activation by link, code or one-time password,
+//! consumer digests and registration, SSO just in time, "log in as", automatic-login links,
+//! exports and the template import, departments with sign-up codes, job profiles and
+//! locations. Every change is one all-or-nothing [`Store::commit`] of a [`Changeset`] with
+//! its audit events; messages go to an outbox in the same commit, and [`dispatch`] delivers
+//! them through your [`Mailer`] and [`SmsSender`] (texts by the [`DefaultRenderer`], English
+//! and German, or your [`Renderer`]). Every use case runs in a `tracing` span named
+//! `tenantry` with its name as the `use_case` field; arguments are never recorded, so no
+//! secret reaches a log. The `conformance` feature has a suite any Store implementation
+//! runs against itself. Not written yet: notification preferences.
 //!
 //! ```
-//! use std::sync::Arc;
-//! use chrono::{TimeZone, Utc};
-//! use rand::SeedableRng;
+//! use std::sync::{Arc, Mutex};
 //! use tenantry::*;
-//! use tenantry_identity::{Name, OrgId, Organization};
+//! use tenantry_access::{Area, CatalogBuilder, Grantables, RoleKey};
+//! use tenantry_credentials::{LinkBuilder, Password, RawToken};
+//! use tenantry_identity::{Email, Name, Profile};
+//!
+//! /// A mailer that keeps what it is given (yours sends it: SMTP, an API, ...).
+//! #[derive(Default)]
+//! struct Kept(Mutex<Vec<EmailMessage>>);
+//! #[async_trait::async_trait]
+//! impl Mailer for Kept {
+//!     async fn send(&self, m: &EmailMessage) -> Result<(), DeliveryError> {
+//!         self.0.lock().unwrap().push(m.clone());
+//!         Ok(())
+//!     }
+//! }
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
-//! let now = Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).unwrap();
-//! let mut rng = rand::rngs::StdRng::seed_from_u64(1);
-//! let org = Organization::new(OrgId::generate(now, &mut rng), None, Name::parse("Acme")?, now);
-//! let record = OrgRecord { org, lifecycle: Default::default(), entitlements: Default::default() };
+//! let mut catalog = CatalogBuilder::new();
+//! catalog.permission("org.admin", Area::Admin, "administer", &[])?;
+//! catalog.role("admin", "Admin", &["org.admin"])?;
+//! catalog.admin_permission("org.admin");
+//! let store = Arc::new(MemoryStore::new());
+//! let mut config = DirectoryConfig::new(LinkBuilder::new("https://app.example")?);
+//! # config.hash_params = tenantry_credentials::HashParams::INSECURE_FAST_FOR_TESTS;
+//! let dir = Directory::new(store.clone(), catalog.build()?, Arc::new(SystemClock), config)?;
 //!
-//! let mut changes = Changeset::new();
-//! changes.insert(Record::Org(record.clone()));
-//! store.commit(changes).await?;
+//! let admin = Grantables { roles: [RoleKey::new("admin")?].into(), ..Grantables::new() };
+//! let (acme, ada) = dir
+//!     .create_root_organization(Name::parse("Acme")?, Profile::default(),
+//!         Email::parse("ada@acme.example")?, &Password::new("correct horse battery staple"), admin)
+//!     .await?;
+//! let bob = NewUser::invited(Email::parse("bob@acme.example")?);
+//! let bob = dir.create_user(Caller::User(ada), acme, bob).await?.id;
 //!
-//! // A second insert of the same record conflicts, and changes nothing.
-//! let mut again = Changeset::new();
-//! again.insert(Record::Org(record));
-//! let err = store.commit(again).await.unwrap_err();
-//! assert_eq!(err.kind(), StoreErrorKind::Conflict);
-//! assert_eq!(store.orgs().await?.len(), 1);
+//! // The invitation waits in the outbox until a dispatcher delivers it.
+//! let mailer = Kept::default();
+//! dispatch(store.as_ref(), &mailer, None, &SystemClock, &RetryPolicy::default(), 10).await?;
+//! let invitation = mailer.0.lock().unwrap().pop().unwrap();
+//! assert_eq!(invitation.to, "bob@acme.example");
+//! let token = invitation.text.split("https://app.example/invitation/").nth(1).unwrap();
+//! let token = RawToken::new(token.split_whitespace().next().unwrap());
+//!
+//! // Bob accepts with a password of his own, then signs in.
+//! let password = Password::new("a long passphrase of his own");
+//! assert_eq!(dir.accept_invitation(&token, &password).await?, bob);
+//! assert_eq!(dir.sign_in("BOB@acme.example", &password).await?, bob);
+//! assert!(dir.sign_in("bob@acme.example", &Password::new("wrong")).await.is_err());
 //! # Ok(())
 //! # }
 //! ```
