@@ -213,7 +213,7 @@ pub struct CreatedUser {
 pub struct Directory {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) catalog: Catalog,
-    clock: Arc<dyn Clock>,
+    pub(crate) clock: Arc<dyn Clock>,
     renderer: Arc<dyn Renderer>,
     pub(crate) config: DirectoryConfig,
     rng: Mutex<StdRng>,
@@ -485,6 +485,49 @@ impl Directory {
             }
         }
         Ok(())
+    }
+
+    /// A placeholder email for a PIN user of `org` named as in `profile` that no other user
+    /// holds and `reserved` does not list; `own` is the user it is for, whose own address
+    /// counts as free.
+    pub(crate) async fn free_placeholder(
+        &self,
+        org: &OrgRecord,
+        profile: &Profile,
+        reserved: &std::collections::HashSet<String>,
+        own: Option<UserId>,
+    ) -> Result<Email, DirectoryError> {
+        let org_id = org.org.id;
+        let domain = &org
+            .org
+            .settings
+            .pin_users
+            .as_ref()
+            .ok_or(ModelError::PinUsersDisabled(org_id))?
+            .domain;
+        let (Some(first), Some(last)) = (&profile.first_name, &profile.last_name) else {
+            return Err(ModelError::MissingRequiredFields {
+                missing: vec![
+                    tenantry_identity::ProfileField::FirstName,
+                    tenantry_identity::ProfileField::LastName,
+                ],
+            }
+            .into());
+        };
+        let mut taken = std::collections::HashSet::new();
+        for _ in 0..1000 {
+            let candidate = placeholder_email(first, last, domain, |a| {
+                taken.contains(a) || reserved.contains(a)
+            })?;
+            let key = tenantry_identity::LoginKey::Email(candidate.key());
+            match self.store.user_by_login(&key).await? {
+                Some(holder) if Some(holder.value.user.id()) != own => {
+                    taken.insert(candidate.key());
+                }
+                _ => return Ok(candidate),
+            }
+        }
+        Err(ModelError::PlaceholderExhausted { attempts: 1000 }.into())
     }
 
     pub(crate) async fn org(&self, id: OrgId) -> Result<(OrgRecord, u64), DirectoryError> {
@@ -818,40 +861,9 @@ impl Directory {
         let user_id = UserId::from_uuid(self.uuid());
         let mut identifiers = new.identifiers.clone();
         if new.kind == UserKind::Pin {
-            let domain = org
-                .org
-                .settings
-                .pin_users
-                .as_ref()
-                .ok_or(ModelError::PinUsersDisabled(org_id))?
-                .domain
-                .clone();
-            let (first, last) = match (&new.profile.first_name, &new.profile.last_name) {
-                (Some(f), Some(l)) => (f.clone(), l.clone()),
-                _ => {
-                    return Err(ModelError::MissingRequiredFields {
-                        missing: vec![
-                            tenantry_identity::ProfileField::FirstName,
-                            tenantry_identity::ProfileField::LastName,
-                        ],
-                    }
-                    .into());
-                }
-            };
-            let mut taken = std::collections::HashSet::new();
-            let mut found = None;
-            for _ in 0..1000 {
-                let candidate = placeholder_email(&first, &last, &domain, |a| {
-                    taken.contains(a) || batch.placeholders.contains(a)
-                })?;
-                let key = tenantry_identity::LoginKey::Email(candidate.key());
-                if self.store.user_by_login(&key).await?.is_none() {
-                    found = Some(candidate);
-                    break;
-                }
-                taken.insert(candidate.key());
-            }
-            let found = found.ok_or(ModelError::PlaceholderExhausted { attempts: 1000 })?;
+            let found = self
+                .free_placeholder(org, &new.profile, &batch.placeholders, None)
+                .await?;
             batch.placeholders.insert(found.key());
             identifiers.placeholder_email = Some(found);
         }

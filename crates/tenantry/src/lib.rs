@@ -76,6 +76,7 @@ mod clock;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 mod directory;
+mod edit;
 mod error;
 mod exchange;
 mod mail;
@@ -91,6 +92,7 @@ pub use directory::{
     AccountChange, Caller, CreatedUser, Directory, DirectoryConfig, DirectoryError, NewUser,
     SignUpForm,
 };
+pub use edit::UserUpdate;
 pub use error::{StoreError, StoreErrorKind};
 pub use exchange::{ExportKind, Format, ImportOutcome};
 pub use mail::{DeliveryError, EmailMessage, Mailer, SmsMessage, SmsSender};
