@@ -5,14 +5,17 @@
 
 mod support;
 
-use support::{App, Result, at, detail, may, role, step, user_with_email};
-use tenantry::{AuditQuery, Caller};
+use std::fs::File;
+use support::{App, Result, at, detail, may, out_dir, role, step, user_with_email};
+
+use tenantry::{AuditQuery, Caller, ExportKind, Format};
 use tenantry_access::{
     Area, Catalog, CatalogBuilder, Change, GrantRef, Grantables, PermissionKey, Scope, Target,
 };
 use tenantry_credentials::{Password, generate_password};
 use tenantry_identity::{Name, UserKind};
 use tenantry_lifecycle::WayIn;
+use tenantry_tabular::Headers;
 
 /// The modules a client may be given, each a checkbox in the agency's UI.
 const MODULES: [&str; 8] = [
@@ -175,5 +178,24 @@ async fn main() -> Result {
     ));
     dir.sign_in("bert@bakery.example", &generated).await?;
     step("Bert signs in with the generated password as well");
+
+    // The regular audit: who is in the client's organization, and what may they do?
+    let path = out_dir()?.join("agency-access-review.csv");
+    dir.export(
+        olga,
+        bakery,
+        ExportKind::AccessReview,
+        Format::Csv(Default::default()),
+        &Headers::default(),
+        File::create(&path)?,
+    )
+    .await?;
+    step(format!(
+        "the access review of Bakery Ltd, in {}:",
+        path.display()
+    ));
+    for line in std::fs::read_to_string(&path)?.lines() {
+        detail(line);
+    }
     Ok(())
 }

@@ -9,9 +9,9 @@ use std::fs::File;
 
 use rand::SeedableRng;
 use support::{
-    App, Result, SYSTEM, at, detail, may, out_dir, pin_user, role, step, user_with_email,
+    App, Result, SYSTEM, at, detail, may, out_dir, person, pin_user, role, step, user_with_email,
 };
-use tenantry::{Caller, Clock, DirectoryError, ExportKind, Format, SystemClock};
+use tenantry::{Caller, Clock, DirectoryError, ExportKind, Format, SystemClock, UserUpdate};
 use tenantry_access::{Area, Catalog, CatalogBuilder, Change, Target};
 use tenantry_credentials::Password;
 use tenantry_identity::{
@@ -194,5 +194,28 @@ async fn main() -> Result {
     ));
     app.deliver().await?;
     detail("(nothing is mailed to placeholder addresses)");
+
+    // Renamed: the placeholder address stays (it is on the PIN list) unless asked.
+    let renamed = UserUpdate {
+        profile: Some(person("Jürgen", "Weißmann")?),
+        ..UserUpdate::default()
+    };
+    dir.update_user(admin, jurgen.id, renamed).await?;
+    dir.sign_in(&placeholder, &shift).await?;
+    let regenerate = UserUpdate {
+        regenerate_placeholder: true,
+        ..UserUpdate::default()
+    };
+    let record = dir.update_user(admin, jurgen.id, regenerate).await?;
+    let fresh = record
+        .user
+        .identifiers()
+        .placeholder_email
+        .as_ref()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    step(format!(
+        "Jürgen became Jürgen Weißmann: still {placeholder} until the admin regenerates it: {fresh}"
+    ));
     Ok(())
 }

@@ -9,7 +9,7 @@ mod support;
 use std::fs::File;
 
 use support::{App, Result, SYSTEM, detail, out_dir, person, step, user_with_email};
-use tenantry::{Caller, NewUser, SignUpForm};
+use tenantry::{Caller, NewUser, SignUpForm, UserUpdate};
 use tenantry_access::{Area, Catalog, CatalogBuilder};
 use tenantry_credentials::{CodeChannel, Password};
 use tenantry_identity::{
@@ -239,5 +239,15 @@ async fn main() -> Result {
         .await?;
     dir.sign_in("worker.7", &pw).await?;
     step("Willi activated with the code and signed in with his username");
+
+    // 7. Later Willi gets a work email; he signs in with either.
+    let email = UserUpdate {
+        email: Some(Some(Email::parse("willi@kuechenwerk.example")?)),
+        ..UserUpdate::default()
+    };
+    dir.update_user(hr, willi, email).await?;
+    dir.sign_in("willi@kuechenwerk.example", &pw).await?;
+    dir.sign_in("worker.7", &pw).await?;
+    step("HR added the email willi@kuechenwerk.example; Willi signs in with it or his username");
     Ok(())
 }

@@ -28,6 +28,10 @@ pub enum ExportKind {
     PinUsers,
     /// Every user: identifiers, kind, state, organization, groups.
     Users,
+    /// Seed 001's access review: every user with kind, state, last sign-in and the
+    /// permissions they hold at the organization (through their grants, whatever their
+    /// state: the state column says whether they can use them), in catalog order.
+    AccessReview,
 }
 
 /// CSV or XLSX.
@@ -72,9 +76,10 @@ impl Directory {
         let kinds = match kind {
             ExportKind::Consumers => vec![UserKind::Consumer],
             ExportKind::PinUsers => vec![UserKind::Pin],
-            ExportKind::Users => Vec::new(),
+            ExportKind::Users | ExportKind::AccessReview => Vec::new(),
         };
         let mut rows = Vec::new();
+        let mut ids = Vec::new();
         let mut after = None;
         loop {
             let page = self
@@ -93,24 +98,39 @@ impl Directory {
                         .await?,
                 );
             }
+            ids.extend(page.items.iter().map(|u| u.value.user.id()));
             match page.next {
                 Some(n) => after = Some(n),
                 None => break,
+            }
+        }
+        if kind == ExportKind::AccessReview {
+            let (model, _) = self.access_model(&ids).await?;
+            let resolver = tenantry_access::Resolver::compile(&self.catalog, &model)?;
+            for (row, user) in rows.iter_mut().zip(&ids) {
+                let held = resolver.effective(*user, tenantry_access::Target::Org(org));
+                row.permissions = self
+                    .catalog
+                    .keys(held)
+                    .into_iter()
+                    .map(|k| k.as_str().to_owned())
+                    .collect();
             }
         }
         let columns = match kind {
             ExportKind::Consumers => ColumnSet::CONSUMERS,
             ExportKind::PinUsers => ColumnSet::PIN_USERS,
             ExportKind::Users => ColumnSet::USERS,
+            ExportKind::AccessReview => ColumnSet::ACCESS_REVIEW,
         };
         let written = match format {
             Format::Csv(options) => export_csv(writer, columns, headers, rows, options)?,
             Format::Xlsx => export_xlsx(writer, "Users", columns, headers, rows)?,
         };
-        let action = if kind == ExportKind::PinUsers {
-            "export.pins"
-        } else {
-            "export.users"
+        let action = match kind {
+            ExportKind::PinUsers => "export.pins",
+            ExportKind::AccessReview => "export.access_review",
+            ExportKind::Consumers | ExportKind::Users => "export.users",
         };
         let mut cs = crate::changeset::Changeset::new();
         cs.audit(self.audit(caller, Some(org), None, action));
@@ -170,7 +190,10 @@ impl Directory {
             ),
             pin,
             language: text(p.language.as_ref().map(|l| l.as_str())),
-            last_sign_in: r.last_sign_in.map(|t| t.to_rfc3339()).unwrap_or_default(),
+            last_sign_in: r
+                .last_sign_in
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                .unwrap_or_default(),
             ..Row::default()
         })
     }

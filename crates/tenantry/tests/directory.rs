@@ -3096,7 +3096,11 @@ async fn changing_the_email_kills_links_sent_to_the_old_one() {
     let admin = Caller::User(w.admin);
     let bob = w
         .dir
-        .create_user(admin, w.org, standard("bob@acme.example", WayIn::Invitation))
+        .create_user(
+            admin,
+            w.org,
+            standard("bob@acme.example", WayIn::Invitation),
+        )
         .await
         .unwrap()
         .id;
@@ -3229,4 +3233,111 @@ async fn seed_000_renaming_a_pin_user_keeps_the_placeholder_unless_asked() {
         w.dir.update_user(admin, w.admin, regenerate).await,
         Err(DirectoryError::NotFound(_))
     ));
+}
+
+#[tokio::test]
+async fn seed_001_access_review_lists_kind_state_last_sign_in_and_permissions() {
+    let w = world_with(agency_catalog()).await;
+    let admin = Caller::User(w.admin);
+    let mut helper = standard("helper@acme.example", WayIn::Password);
+    helper.password = Some(Password::new("a passphrase long enough for her"));
+    let helper = w.dir.create_user(admin, w.org, helper).await.unwrap().id;
+    let boxes = Grantables {
+        permissions: ["home.view", "conversations.view"]
+            .into_iter()
+            .map(|k| tenantry_access::PermissionKey::new(k).unwrap())
+            .collect(),
+        ..Grantables::new()
+    };
+    let at = tenantry_access::GrantRef {
+        user: helper,
+        org: w.org,
+        scope: tenantry_access::Scope::Organization,
+    };
+    w.dir
+        .change_grant(admin, at, tenantry_access::Change::Grant(boxes))
+        .await
+        .unwrap();
+    w.dir
+        .sign_in(
+            "helper@acme.example",
+            &Password::new("a passphrase long enough for her"),
+        )
+        .await
+        .unwrap();
+    let idle = w
+        .dir
+        .create_user(admin, w.org, standard("idle@acme.example", WayIn::None))
+        .await
+        .unwrap()
+        .id;
+    w.dir
+        .change_account(admin, idle, tenantry_lifecycle::Event::Block)
+        .await
+        .unwrap();
+
+    let mut csv = Vec::new();
+    let rows = w
+        .dir
+        .export(
+            admin,
+            w.org,
+            ExportKind::AccessReview,
+            Format::Csv(Default::default()),
+            &tenantry_tabular::Headers::default(),
+            &mut csv,
+        )
+        .await
+        .unwrap();
+    assert_eq!(rows, 3);
+    let text = String::from_utf8(csv).unwrap();
+    let line = |email: &str| {
+        text.lines()
+            .find(|l| l.starts_with(email))
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(
+        text.lines().next().unwrap(),
+        "Email,Username,First name,Last name,User type,Status,Last sign-in,Permissions"
+    );
+    let signed_in = "2026-11-22T09:00:00Z";
+    assert_eq!(
+        line("helper@acme.example"),
+        format!(
+            "helper@acme.example,,Bob,,standard,active,{signed_in},\"home.view, conversations.view\""
+        )
+    );
+    assert_eq!(
+        line("idle@acme.example"),
+        "idle@acme.example,,Bob,,standard,blocked,,"
+    );
+    assert!(line("ada@acme.example").contains("org.admin"));
+    // Only admins export, and the export is audited.
+    assert!(matches!(
+        w.dir
+            .export(
+                Caller::User(helper),
+                w.org,
+                ExportKind::AccessReview,
+                Format::Xlsx,
+                &tenantry_tabular::Headers::default(),
+                Vec::new(),
+            )
+            .await,
+        Err(DirectoryError::Denied(_))
+    ));
+    let audit = w
+        .store
+        .audit(&AuditQuery {
+            org: Some(w.org),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == "export.access_review" && e.actor == Some(w.admin))
+    );
 }
