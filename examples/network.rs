@@ -135,6 +135,19 @@ async fn main() -> Result {
         "the CRM sync added the consumer rita@crm.example to Research (may sign in: {})",
         !refused
     ));
+    let listing = dir
+        .group_members(Caller::User(gus), research, None, 0)
+        .await?;
+    let names: Vec<String> = listing
+        .members
+        .into_iter()
+        .map(|m| m.display_name)
+        .collect();
+    step(format!(
+        "Research's member directory as Gus sees it: {}; notice: {} more receive digests",
+        names.join(", "),
+        listing.consumers_receiving_digests
+    ));
     dir.send_digest(SYSTEM, rita, vec!["New in Research: the Q3 report".into()])
         .await?;
     step("the weekly digest goes out, with her registration link:");

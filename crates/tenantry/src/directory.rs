@@ -1933,7 +1933,7 @@ impl Directory {
         Ok(())
     }
 
-    async fn group(
+    pub(crate) async fn group(
         &self,
         id: tenantry_identity::GroupId,
     ) -> Result<(tenantry_identity::Group, u64), DirectoryError> {

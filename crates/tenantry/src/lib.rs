@@ -80,6 +80,7 @@ mod edit;
 mod error;
 mod exchange;
 mod mail;
+mod members;
 mod memory;
 mod outbox;
 mod records;
@@ -96,6 +97,7 @@ pub use edit::UserUpdate;
 pub use error::{StoreError, StoreErrorKind};
 pub use exchange::{ExportKind, Format, ImportOutcome};
 pub use mail::{DeliveryError, EmailMessage, Mailer, SmsMessage, SmsSender};
+pub use members::{GroupMembers, Member};
 pub use memory::{DEFAULT_PAGE, MAX_PAGE, MemoryStore};
 pub use outbox::{DispatchReport, RetryPolicy, dispatch};
 pub use records::{

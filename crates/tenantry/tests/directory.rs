@@ -2018,32 +2018,8 @@ impl SmsSender for Inbox {
 
 #[tokio::test]
 async fn seed_000_network_end_to_end() {
-    let w = world_with(network_catalog()).await;
-    configure(&w, |s, _| {
-        s.guests.enabled = true;
-        s.consumers_enabled = true;
-        s.pin_users = Some(PinUserSettings {
-            domain: EmailDomain::parse("pins.acme.example").unwrap(),
-        });
-    })
-    .await;
+    let (w, research, internal) = network_world().await;
     let admin = Caller::User(w.admin);
-    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(0);
-    let mut research = Group::new(
-        GroupId::generate(w.clock.now(), &mut rng),
-        w.org,
-        Name::parse("Research").unwrap(),
-        w.clock.now(),
-    );
-    research.visible_to_guests = true;
-    let research = w.dir.create_group(admin, research).await.unwrap();
-    let internal = Group::new(
-        GroupId::generate(w.clock.now(), &mut rng),
-        w.org,
-        Name::parse("Internal").unwrap(),
-        w.clock.now(),
-    );
-    let internal = w.dir.create_group(admin, internal).await.unwrap();
 
     // A guest, invited into Research only.
     let guest = NewUser {
@@ -3340,4 +3316,127 @@ async fn seed_001_access_review_lists_kind_state_last_sign_in_and_permissions() 
             .iter()
             .any(|e| e.action == "export.access_review" && e.actor == Some(w.admin))
     );
+}
+
+#[tokio::test]
+async fn seed_000_group_directory_hides_consumers_behind_a_notice() {
+    let (w, research, internal) = network_world().await;
+    let admin = Caller::User(w.admin);
+    let create = |new: NewUser| async { w.dir.create_user(admin, w.org, new).await.unwrap().id };
+    let mut member = standard("member@acme.example", WayIn::Password);
+    member.password = Some(Password::new("purple monkey dishwasher"));
+    let member = create(member).await;
+    let mut guest = NewUser {
+        kind: UserKind::Guest,
+        ..standard("guest@partner.example", WayIn::Password)
+    };
+    guest.password = Some(Password::new("purple monkey dishwasher"));
+    let guest = create(guest).await;
+    let pin = create(pin_user("Max", "Muster", "0042")).await;
+    let consumers = [
+        create(NewUser {
+            kind: UserKind::Consumer,
+            ..standard("c1@crm.example", WayIn::None)
+        })
+        .await,
+        create(NewUser {
+            kind: UserKind::Consumer,
+            ..standard("c2@crm.example", WayIn::None)
+        })
+        .await,
+    ];
+    let mut everyone = vec![member, guest, pin];
+    everyone.extend(consumers);
+    w.dir
+        .change_members(admin, research, &everyone, &[])
+        .await
+        .unwrap();
+
+    let page = w.dir.group_members(admin, research, None, 0).await.unwrap();
+    let mut listed: Vec<UserId> = page.members.iter().map(|m| m.id).collect();
+    listed.sort();
+    let mut expected = vec![member, guest, pin];
+    expected.sort();
+    assert_eq!(listed, expected, "no consumer listed");
+    assert_eq!(page.consumers_receiving_digests, 2);
+    assert_eq!(page.next, None);
+    // Pages.
+    let first = w.dir.group_members(admin, research, None, 2).await.unwrap();
+    assert_eq!(first.members.len(), 2);
+    let rest = w
+        .dir
+        .group_members(admin, research, first.next, 2)
+        .await
+        .unwrap();
+    assert_eq!(rest.members.len(), 1);
+    assert_eq!(rest.next, None);
+    // Who sees which group.
+    for viewer in [member, guest] {
+        assert!(
+            w.dir
+                .group_members(Caller::User(viewer), research, None, 0)
+                .await
+                .is_ok()
+        );
+    }
+    assert!(matches!(
+        w.dir
+            .group_members(Caller::User(guest), internal, None, 0)
+            .await,
+        Err(DirectoryError::NotFound("group"))
+    ));
+    assert!(
+        w.dir
+            .group_members(Caller::User(member), internal, None, 0)
+            .await
+            .is_ok(),
+        "standard users see every unarchived group of their organization"
+    );
+    assert!(matches!(
+        w.dir
+            .group_members(Caller::User(consumers[0]), research, None, 0)
+            .await,
+        Err(DirectoryError::NotFound("group"))
+    ));
+    // A deleted consumer receives nothing any more: the notice counts one.
+    w.dir
+        .change_account(admin, consumers[1], tenantry_lifecycle::Event::Delete)
+        .await
+        .unwrap();
+    let page = w
+        .dir
+        .group_members(Caller::System, research, None, 0)
+        .await
+        .unwrap();
+    assert_eq!(page.consumers_receiving_digests, 1);
+}
+
+/// The network of seed 000: guests, consumers and PIN users on; the groups Research (shown
+/// to guests) and Internal.
+async fn network_world() -> (World, GroupId, GroupId) {
+    let w = world_with(network_catalog()).await;
+    configure(&w, |s, _| {
+        s.guests.enabled = true;
+        s.consumers_enabled = true;
+        s.pin_users = Some(PinUserSettings {
+            domain: EmailDomain::parse("pins.acme.example").unwrap(),
+        });
+    })
+    .await;
+    let admin = Caller::User(w.admin);
+    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(0);
+    let mut group = |name: &str, shown_to_guests: bool| {
+        let mut g = Group::new(
+            GroupId::generate(w.clock.now(), &mut rng),
+            w.org,
+            Name::parse(name).unwrap(),
+            w.clock.now(),
+        );
+        g.visible_to_guests = shown_to_guests;
+        g
+    };
+    let (research, internal) = (group("Research", true), group("Internal", false));
+    let research = w.dir.create_group(admin, research).await.unwrap();
+    let internal = w.dir.create_group(admin, internal).await.unwrap();
+    (w, research, internal)
 }
