@@ -15,7 +15,7 @@ use tenantry_credentials::{CodeChannel, Password};
 use tenantry_identity::{
     Email, LoginIdentifiers, Name, OrgSettings, Phone, Profile, UserKind, Username,
 };
-use tenantry_lifecycle::{LifecyclePolicy, WayIn};
+use tenantry_lifecycle::{LifecyclePolicy, QrCode, WayIn};
 use tenantry_tabular::{Headers, Lang};
 
 fn catalog() -> Result<Catalog> {
@@ -70,13 +70,18 @@ async fn main() -> Result {
     dir.create_job_profile(hr, company, Name::parse("Cook")?)
         .await?;
     step("Küchenwerk GmbH: activation on creation, SMS on, sign-up and SSO just in time");
+    let code = kitchen
+        .sign_up_code
+        .as_ref()
+        .ok_or("the Kitchen has no sign-up link")?;
+    let url = dir.sign_up_url(code);
+    let qr = QrCode::encode(&url)?;
+    let out = out_dir()?;
+    std::fs::write(out.join("kitchen-signup.svg"), qr.to_svg())?;
+    std::fs::write(out.join("kitchen-signup.png"), qr.to_png(8)?)?;
     detail(format!(
-        "the Kitchen department has a sign-up link with the code {}",
-        kitchen
-            .sign_up_code
-            .as_ref()
-            .map(|c| c.to_string())
-            .unwrap_or_default()
+        "the Kitchen's sign-up link {url}, as a poster's QR code in \
+         tenantry-out/kitchen-signup.svg and .png"
     ));
 
     // 1. The HR integration creates a user; the activation link goes out.
@@ -131,7 +136,7 @@ async fn main() -> Result {
     // 4. The Excel template: written with its drop-down lists, filled in, imported.
     let template = dir.import_template(company).await?;
     let headers = Headers::new(Lang::De);
-    let path = out_dir()?.join("workforce-template.xlsx");
+    let path = out.join("workforce-template.xlsx");
     template.write_xlsx(File::create(&path)?, &headers)?;
     step(format!(
         "wrote the import template to {} (drop-downs for department, job profile, \

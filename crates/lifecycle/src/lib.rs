@@ -64,13 +64,19 @@
 mod error;
 mod invitation;
 mod policy;
+#[cfg(feature = "qr")]
+mod qr;
 mod signup;
 mod state;
 
 pub use error::{InvitationProblem, LifecycleError, SignUpProblem};
 pub use invitation::{Invitation, InvitationStatus, MAX_INVITATION_TTL};
 pub use policy::LifecyclePolicy;
-pub use signup::{DepartmentChoice, Placement, SignUpLink, SignUpPolicy, SignUpRequest};
+#[cfg(feature = "qr")]
+pub use qr::{MAX_PNG_SCALE, QUIET_ZONE, QrCode, QrError};
+pub use signup::{
+    DepartmentChoice, Placement, SignUpLink, SignUpPolicy, SignUpRequest, sign_up_url,
+};
 pub use state::{
     Account, AccountParts, AccountState, ActivationMethod, Actor, Capabilities, Creation, Effect,
     Event, EventKind, Transition, WayIn,

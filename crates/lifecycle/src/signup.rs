@@ -72,8 +72,20 @@ impl SignUpLink {
     /// The link's URL under the host's configured public base URL (never a request's Host
     /// header): `{base}/signup/{code}`.
     pub fn url(&self, base_url: &str) -> String {
-        format!("{}/signup/{}", base_url.trim_end_matches('/'), self.code)
+        sign_up_url(base_url, &self.code)
     }
+
+    /// The link's URL as a QR code, for posters (feature `qr`).
+    #[cfg(feature = "qr")]
+    pub fn qr_code(&self, base_url: &str) -> Result<crate::QrCode, crate::QrError> {
+        crate::QrCode::encode(&self.url(base_url))
+    }
+}
+
+/// The URL of the sign-up link with `code` under the host's public base URL:
+/// `{base}/signup/{code}`.
+pub fn sign_up_url(base_url: &str, code: &SignUpCode) -> String {
+    format!("{}/signup/{}", base_url.trim_end_matches('/'), code)
 }
 
 /// What a person entered on the sign-up form.

@@ -311,6 +311,13 @@ impl Directory {
         &self.store
     }
 
+    /// The public URL of the sign-up link with `code` (a department's, seed 003), under the
+    /// configured base URL: `{base}/signup/{code}`. For posters,
+    /// [`QrCode::encode`](tenantry_lifecycle::QrCode::encode) makes it a QR code (SVG or PNG).
+    pub fn sign_up_url(&self, code: &tenantry_identity::SignUpCode) -> String {
+        tenantry_lifecycle::sign_up_url(self.config.links.base(), code)
+    }
+
     /// The permission catalog, e.g. to explain a [`Directory::check`] decision.
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
