@@ -11,7 +11,10 @@ use rand::SeedableRng;
 use support::{
     App, Result, SYSTEM, at, detail, may, out_dir, person, pin_user, role, step, user_with_email,
 };
-use tenantry::{Caller, Clock, DirectoryError, ExportKind, Format, SystemClock, UserUpdate};
+use tenantry::{
+    Caller, Clock, DirectoryError, ExportKind, Format, HostMessage, NotificationSettings,
+    SystemClock, Topic, UserUpdate,
+};
 use tenantry_access::{Area, Catalog, CatalogBuilder, Change, Target};
 use tenantry_credentials::Password;
 use tenantry_identity::{
@@ -151,6 +154,32 @@ async fn main() -> Result {
     dir.send_digest(SYSTEM, rita, vec!["New in Research: the Q3 report".into()])
         .await?;
     step("the weekly digest goes out, with her registration link:");
+    app.deliver().await?;
+    // Her notification settings, through the link in the digest: no event invitations.
+    let settings = app.link("rita@crm.example", "notifications")?;
+    let no_events = NotificationSettings {
+        muted: [Topic::EventInvitation].into(),
+        ..NotificationSettings::default()
+    };
+    dir.set_notification_settings_by_link(&settings, no_events)
+        .await?;
+    let invitation = HostMessage {
+        topic: Topic::EventInvitation,
+        subject: "Summer party on Friday".into(),
+        text: "Join us at 5 pm in the courtyard.".into(),
+    };
+    let recommendation = HostMessage {
+        topic: Topic::Recommendation,
+        subject: "Recommended: the Q3 report".into(),
+        text: "Ada thinks you will like this post.".into(),
+    };
+    let sent_invitation = dir.send_message(SYSTEM, rita, invitation).await?;
+    let sent_recommendation = dir.send_message(SYSTEM, rita, recommendation).await?;
+    step(format!(
+        "Rita muted event invitations through the digest's link; the host's event \
+         invitation sent: {sent_invitation}, its post recommendation sent: {sent_recommendation} \
+         (with her registration link):"
+    ));
     app.deliver().await?;
     let own = Password::new("finally a full member now");
     let link = app.link("rita@crm.example", "registration")?;

@@ -30,16 +30,21 @@ pub enum TokenPurpose {
     AutoLogin,
     /// A consumer's personal registration link, in every mail to them (seed 000).
     ConsumerRegistration,
+    /// The link to manage one's notification settings, in every digest (seed 000). Unlike
+    /// the others it works more than once until it expires or a newer one replaces it: it
+    /// changes only which optional mail arrives.
+    NotificationSettings,
 }
 
 impl TokenPurpose {
     /// Every purpose.
-    pub const ALL: [TokenPurpose; 5] = [
+    pub const ALL: [TokenPurpose; 6] = [
         TokenPurpose::Invitation,
         TokenPurpose::Activation,
         TokenPurpose::PasswordReset,
         TokenPurpose::AutoLogin,
         TokenPurpose::ConsumerRegistration,
+        TokenPurpose::NotificationSettings,
     ];
 
     /// The stable name, also the link's path segment.
@@ -50,25 +55,30 @@ impl TokenPurpose {
             TokenPurpose::PasswordReset => "password-reset",
             TokenPurpose::AutoLogin => "auto-login",
             TokenPurpose::ConsumerRegistration => "registration",
+            TokenPurpose::NotificationSettings => "notifications",
         }
     }
 
     /// The default validity: reset 1 hour, invitation and activation 7 days, automatic login
-    /// 15 minutes, consumer registration 30 days (each digest brings a fresh one).
+    /// 15 minutes, consumer registration and notification settings 30 days (each digest
+    /// brings fresh ones).
     pub const fn default_ttl(self) -> Duration {
         match self {
             TokenPurpose::Invitation | TokenPurpose::Activation => Duration::days(7),
             TokenPurpose::PasswordReset => Duration::hours(1),
             TokenPurpose::AutoLogin => Duration::minutes(15),
-            TokenPurpose::ConsumerRegistration => Duration::days(30),
+            TokenPurpose::ConsumerRegistration | TokenPurpose::NotificationSettings => {
+                Duration::days(30)
+            }
         }
     }
 
-    /// Whether a token of this purpose works once only. All of them do: an invitation,
-    /// activation, reset, login or registration is done once; the page behind the link must
-    /// redeem on a deliberate action (a POST), not on the GET that mail scanners also send.
+    /// Whether a token of this purpose works once only. All but the notification-settings
+    /// link do: an invitation, activation, reset, login or registration is done once; the
+    /// page behind the link must redeem on a deliberate action (a POST), not on the GET that
+    /// mail scanners also send.
     pub const fn single_use(self) -> bool {
-        true
+        !matches!(self, TokenPurpose::NotificationSettings)
     }
 }
 

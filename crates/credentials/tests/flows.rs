@@ -397,3 +397,30 @@ fn throttle_delays_then_locks_then_forgets() {
         .is_err()
     );
 }
+
+#[test]
+fn notification_settings_links_work_until_they_expire() {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+    let p = TokenPurpose::NotificationSettings;
+    assert!(!p.single_use());
+    assert!(
+        TokenPurpose::ALL
+            .iter()
+            .filter(|q| **q != p)
+            .all(|q| q.single_use())
+    );
+    let alice = UserId::generate(now(), &mut rng);
+    let (raw, mut record) = issue_token(p, alice, now(), p.default_ttl(), None, &mut rng).unwrap();
+    for _ in 0..3 {
+        assert_eq!(record.redeem(&raw, p, None, now()).unwrap(), alice);
+    }
+    assert_eq!(record.used_at, None);
+    assert_eq!(
+        record.redeem(&raw, p, None, now() + Duration::days(30)),
+        Err(CredentialError::Expired("token"))
+    );
+    assert_eq!(
+        record.check(&raw, TokenPurpose::ConsumerRegistration, None, now()),
+        Err(CredentialError::WrongPurpose)
+    );
+}

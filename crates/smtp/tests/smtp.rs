@@ -122,7 +122,7 @@ fn message(to: &str, name: Option<&str>, subject: &str, key: &str) -> EmailMessa
     }
 }
 
-const KINDS: [MessageKind; 9] = MessageKind::ALL;
+const KINDS: [MessageKind; 10] = MessageKind::ALL;
 
 #[tokio::test]
 async fn every_message_kind_arrives_as_rendered() {

@@ -159,6 +159,7 @@ impl Fixture {
             account,
             password: None,
             last_sign_in: None,
+            notifications: Default::default(),
         })
     }
 }
@@ -677,6 +678,7 @@ pub async fn outbox_and_audit(store: &dyn Store) -> Outcome {
                 attempts: 0,
                 next_attempt_at: f.now + Duration::minutes(minutes),
             },
+            topic: None,
         }
     };
     let (first, second, later) = (

@@ -117,6 +117,14 @@ pub enum DirectoryError {
     /// A login identifier of the new or changed user belongs to someone else.
     #[error("an identifier is already taken")]
     IdentifierTaken,
+    /// An argument is malformed (a message subject too long, a topic key with spaces).
+    #[error("invalid {field}: {reason}")]
+    Invalid {
+        /// Which argument.
+        field: &'static str,
+        /// What it must be.
+        reason: &'static str,
+    },
     /// Sign-in failed. The same answer whether the account exists or not.
     #[error("invalid identifier or password")]
     InvalidCredentials,
@@ -214,7 +222,7 @@ pub struct Directory {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) catalog: Catalog,
     pub(crate) clock: Arc<dyn Clock>,
-    renderer: Arc<dyn Renderer>,
+    pub(crate) renderer: Arc<dyn Renderer>,
     pub(crate) config: DirectoryConfig,
     rng: Mutex<StdRng>,
     hashing: Arc<Semaphore>,
@@ -323,11 +331,11 @@ impl Directory {
         &self.catalog
     }
 
-    fn with_rng<T>(&self, f: impl FnOnce(&mut StdRng) -> T) -> T {
+    pub(crate) fn with_rng<T>(&self, f: impl FnOnce(&mut StdRng) -> T) -> T {
         f(&mut self.rng.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
-    fn uuid(&self) -> Uuid {
+    pub(crate) fn uuid(&self) -> Uuid {
         let now = self.clock.now();
         self.with_rng(|rng| tenantry_identity::uuid_v7(now, rng))
     }
@@ -480,7 +488,7 @@ impl Directory {
 
     /// Deletes the user's tokens of `purpose` in `cs`: a new one for the same purpose
     /// revokes the older.
-    async fn supersede_tokens(
+    pub(crate) async fn supersede_tokens(
         &self,
         cs: &mut Changeset,
         user: UserId,
@@ -642,7 +650,7 @@ impl Directory {
         }
     }
 
-    fn outbox(
+    pub(crate) fn outbox(
         &self,
         to: &Email,
         user: UserId,
@@ -678,6 +686,7 @@ impl Directory {
                 attempts: 0,
                 next_attempt_at: now,
             },
+            topic: None,
         }
     }
 
@@ -765,6 +774,7 @@ impl Directory {
                 account: lifecycle.account,
                 password: Some(hash),
                 last_sign_in: None,
+                notifications: Default::default(),
             }))
             .insert(Record::Grant(
                 GrantRef {
@@ -979,6 +989,7 @@ impl Directory {
             account: t.account,
             password,
             last_sign_in: None,
+            notifications: Default::default(),
         }))
         .audit(self.audit(caller, Some(org_id), Some(user_id), "user.created"));
         Ok((
@@ -2159,6 +2170,7 @@ impl Directory {
             account: t.account,
             password: Some(hash),
             last_sign_in: None,
+            notifications: Default::default(),
         }))
         .audit(self.audit(
             Caller::User(user_id),
@@ -2288,59 +2300,17 @@ impl Directory {
     ) -> Result<bool, DirectoryError> {
         let (record, _) = self.user(user).await?;
         self.require_admin(caller, record.user.org()).await?;
-        retrying!(self, self.try_send_digest(caller, user, items.clone()))
-    }
-
-    async fn try_send_digest(
-        &self,
-        caller: Caller,
-        user_id: UserId,
-        items: Vec<String>,
-    ) -> Result<bool, DirectoryError> {
-        let now = self.clock.now();
-        let (record, _) = self.user(user_id).await?;
-        let user = &record.user;
-        let Some(to) = user.mailbox().cloned() else {
-            return Ok(false);
-        };
-        if !record.account.capabilities().receives_mail || !user.kind().receives_digests() {
-            return Ok(false);
-        }
-        let (org, _) = self.org(user.org()).await?;
-        let mut cs = Changeset::new();
         let mut ctx = MessageContext::new(
             MessageKind::ConsumerDigest,
-            Locale::from_language(user.profile().language.as_ref()),
-            &user.display_name(),
-            org.org.name.as_str(),
+            Locale::from_language(record.user.profile().language.as_ref()),
+            &record.user.display_name(),
+            "",
         );
         ctx.digest_items = items;
-        if user.kind().needs_registration_link() {
-            let purpose = TokenPurpose::ConsumerRegistration;
-            self.supersede_tokens(&mut cs, user_id, purpose).await?;
-            let (raw, token) = self.with_rng(|rng| {
-                issue_token(purpose, user_id, now, purpose.default_ttl(), None, rng)
-            })?;
-            ctx.registration_link = Some(self.config.links.link(purpose, &raw));
-            cs.insert(Record::Token(token));
-        }
-        let rendered = self.renderer.render(&ctx);
-        let key = format!(
-            "{}:{}:{}",
-            MessageKind::ConsumerDigest.as_str(),
-            user_id,
-            self.uuid()
-        );
-        cs.insert(Record::Outbox(self.outbox(
-            &to,
-            user_id,
-            key,
-            rendered,
-            MessageKind::ConsumerDigest,
-        )))
-        .audit(self.audit(caller, Some(user.org()), Some(user_id), "digest.queued"));
-        self.store.commit(cs).await?;
-        Ok(true)
+        retrying!(
+            self,
+            self.queue_optional(caller, user, crate::notify::Topic::Digest, ctx.clone())
+        )
     }
 
     /// A consumer registers through the personal link in their mail (seed 000) and becomes a
@@ -2477,6 +2447,7 @@ impl Directory {
             account: t.account,
             password: None,
             last_sign_in: Some(now),
+            notifications: Default::default(),
         }))
         .audit(self.audit(
             Caller::System,

@@ -185,9 +185,12 @@ impl Directory {
             state: r.account.state().as_str().to_owned(),
             organization: org_name.to_owned(),
             groups,
-            receives_digests: Some(
-                r.account.capabilities().receives_mail && u.kind().receives_digests(),
-            ),
+            // Seed 000: "If all notifications have been cancelled, the space under
+            // 'Received' remains empty."
+            receives_digests: r
+                .notifications
+                .receives(&crate::notify::Topic::Digest)
+                .then(|| r.account.capabilities().receives_mail && u.kind().receives_digests()),
             pin,
             language: text(p.language.as_ref().map(|l| l.as_str())),
             last_sign_in: r

@@ -9,13 +9,14 @@
 //! membership, self sign-up with approval, activation by link, code or one-time password,
 //! consumer digests and registration, SSO just in time, "log in as", automatic-login links,
 //! exports and the template import, departments with sign-up codes, job profiles and
-//! locations. Every change is one all-or-nothing [`Store::commit`] of a [`Changeset`] with
+//! locations, editing users, group member directories, notification settings and the
+//! host's own messages. Every change is one all-or-nothing [`Store::commit`] of a [`Changeset`] with
 //! its audit events; messages go to an outbox in the same commit, and [`dispatch`] delivers
 //! them through your [`Mailer`] and [`SmsSender`] (texts by the [`DefaultRenderer`], English
 //! and German, or your [`Renderer`]). Every use case runs in a `tracing` span named
 //! `tenantry` with its name as the `use_case` field; arguments are never recorded, so no
 //! secret reaches a log. The `conformance` feature has a suite any Store implementation
-//! runs against itself. Not written yet: notification preferences.
+//! runs against itself.
 //!
 //! ```
 //! use std::sync::{Arc, Mutex};
@@ -82,6 +83,7 @@ mod exchange;
 mod mail;
 mod members;
 mod memory;
+mod notify;
 mod outbox;
 mod records;
 mod render;
@@ -99,6 +101,7 @@ pub use exchange::{ExportKind, Format, ImportOutcome};
 pub use mail::{DeliveryError, EmailMessage, Mailer, SmsMessage, SmsSender};
 pub use members::{GroupMembers, Member};
 pub use memory::{DEFAULT_PAGE, MAX_PAGE, MemoryStore};
+pub use notify::{HostMessage, MAX_SUBJECT, MAX_TEXT, NotificationSettings, Topic};
 pub use outbox::{DispatchReport, RetryPolicy, dispatch};
 pub use records::{
     AuditEvent, Channel, OrgRecord, OutboxMessage, OutboxStatus, Record, RecordKey, UniqueKey,

@@ -111,6 +111,9 @@ impl Directory {
                 .filter(|c| {
                     c.value.account.capabilities().receives_mail
                         && c.value.user.kind().receives_digests()
+                        && c.value
+                            .notifications
+                            .receives(&crate::notify::Topic::Digest)
                 })
                 .count();
             from = consumers.next;

@@ -7,7 +7,7 @@ use crate::changeset::Changeset;
 use crate::clock::Clock;
 use crate::error::{StoreError, StoreErrorKind};
 use crate::mail::{EmailMessage, Mailer, SmsMessage, SmsSender};
-use crate::records::{Channel, OutboxMessage, OutboxStatus, Record};
+use crate::records::{Channel, OutboxMessage, OutboxStatus, Record, RecordKey};
 use crate::store::Store;
 
 /// How the dispatcher retries.
@@ -58,6 +58,9 @@ pub struct DispatchReport {
     pub failed: usize,
     /// Taken by another dispatcher first.
     pub skipped: usize,
+    /// Optional messages withdrawn because their user muted the topic (or stopped receiving
+    /// mail) after they were queued.
+    pub withdrawn: usize,
 }
 
 /// Delivers up to `limit` due messages through `mailer` and `sms` (SMS messages fail
@@ -81,6 +84,40 @@ pub async fn dispatch(
         let OutboxStatus::Pending { attempts, .. } = due.value.status else {
             continue;
         };
+        // An optional message whose user muted its topic (or is gone) since it was queued
+        // is withdrawn, not sent.
+        if let (Some(topic), Some(user)) = (&due.value.topic, due.value.user) {
+            let wanted = match store.get(&RecordKey::User(user)).await? {
+                Some(v) => match v.value {
+                    Record::User(u) => {
+                        u.notifications.receives(topic) && u.account.capabilities().receives_mail
+                    }
+                    _ => false,
+                },
+                None => false,
+            };
+            if !wanted {
+                let mut withdrawn = due.value.clone();
+                withdrawn.status = OutboxStatus::Cancelled { at: clock.now() };
+                withdrawn.text.clear();
+                withdrawn.html = None;
+                let mut cs = Changeset::new();
+                cs.update(Record::Outbox(withdrawn), due.version);
+                match store.commit(cs).await {
+                    Ok(_) => report.withdrawn += 1,
+                    Err(e)
+                        if matches!(
+                            e.kind(),
+                            StoreErrorKind::Conflict | StoreErrorKind::NotFound
+                        ) =>
+                    {
+                        report.skipped += 1
+                    }
+                    Err(e) => return Err(e),
+                }
+                continue;
+            }
+        }
         // Lease.
         let mut leased = due.value.clone();
         leased.status = OutboxStatus::Pending {

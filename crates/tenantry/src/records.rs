@@ -37,6 +37,10 @@ pub struct UserRecord {
     pub password: Option<PasswordHash>,
     /// When they last signed in.
     pub last_sign_in: Option<DateTime<Utc>>,
+    /// Which optional mail they receive (absent in records written before it existed:
+    /// everything).
+    #[serde(default)]
+    pub notifications: crate::notify::NotificationSettings,
 }
 
 /// One action, recorded: who did what to whom, when.
@@ -124,6 +128,10 @@ pub struct OutboxMessage {
     pub created_at: DateTime<Utc>,
     /// Where it stands.
     pub status: OutboxStatus,
+    /// The topic of an optional message (a digest, a host's notification): the dispatcher
+    /// withdraws it if its user muted the topic meanwhile. `None`: not optional.
+    #[serde(default)]
+    pub topic: Option<crate::notify::Topic>,
 }
 
 /// The key of a stored record.

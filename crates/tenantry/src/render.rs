@@ -28,11 +28,15 @@ pub enum MessageKind {
     SignUpPendingApproval,
     /// The password was changed (security notice; never suppressed).
     PasswordChanged,
+    /// A message the host writes (a post recommendation, an invitation to an event; seed
+    /// 000), sent through the directory so consumers get their registration link in it and
+    /// notification settings are honoured.
+    Notification,
 }
 
 impl MessageKind {
     /// Every kind, for renderers and tests that must cover them all.
-    pub const ALL: [MessageKind; 9] = [
+    pub const ALL: [MessageKind; 10] = [
         MessageKind::Welcome,
         MessageKind::Invitation,
         MessageKind::ActivationLink,
@@ -42,6 +46,7 @@ impl MessageKind {
         MessageKind::ConsumerDigest,
         MessageKind::SignUpPendingApproval,
         MessageKind::PasswordChanged,
+        MessageKind::Notification,
     ];
 
     /// The stable name, as stored in the outbox.
@@ -56,6 +61,7 @@ impl MessageKind {
             MessageKind::ConsumerDigest => "consumer_digest",
             MessageKind::SignUpPendingApproval => "sign_up_pending_approval",
             MessageKind::PasswordChanged => "password_changed",
+            MessageKind::Notification => "notification",
         }
     }
 }
@@ -105,6 +111,11 @@ pub struct MessageContext {
     pub digest_items: Vec<String>,
     /// For staff notices: who signed up.
     pub about: Option<String>,
+    /// For host messages ([`MessageKind::Notification`]): the subject.
+    pub subject: Option<String>,
+    /// For host messages ([`MessageKind::Notification`]): the text (plain; the HTML part
+    /// escapes it and keeps its paragraphs).
+    pub body: Option<String>,
 }
 
 impl MessageContext {
@@ -122,6 +133,8 @@ impl MessageContext {
             preferences_link: None,
             digest_items: Vec::new(),
             about: None,
+            subject: None,
+            body: None,
         }
     }
 }
@@ -201,6 +214,7 @@ fn texts(c: &MessageContext) -> Texts {
         (MessageKind::SignUpPendingApproval, false) => (format!("A sign-up at {org} awaits approval"), format!("{} signed up and waits for your approval.", c.about.as_deref().unwrap_or("Someone")), None),
         (MessageKind::SignUpPendingApproval, true) => (format!("Eine Registrierung bei {org} wartet auf Freigabe"), format!("{} hat sich registriert und wartet auf Ihre Freigabe.", c.about.as_deref().unwrap_or("Jemand")), None),
         (MessageKind::PasswordChanged, false) => (format!("Your {org} password was changed"), "Your password was just changed. If it was not you, contact your administrator at once.".to_owned(), None),
+        (MessageKind::Notification, _) => (c.subject.clone().unwrap_or_else(|| org.clone()), c.body.clone().unwrap_or_default(), None),
         (MessageKind::PasswordChanged, true) => (format!("Ihr Passwort für {org} wurde geändert"), "Ihr Passwort wurde soeben geändert. Wenn Sie das nicht waren, wenden Sie sich sofort an Ihre Administration.".to_owned(), None),
     };
     let greeting = if de {
@@ -221,11 +235,12 @@ impl Renderer for DefaultRenderer {
         let t = texts(c);
         let de = c.locale == Locale::De;
         let mut text = format!("{}\n\n{}\n", t.greeting, t.body);
-        let mut html = format!(
-            "<p>{}</p>\n<p>{}</p>\n",
-            html_escape(&t.greeting),
-            html_escape(&t.body)
-        );
+        let paragraphs: String = t
+            .body
+            .split("\n\n")
+            .map(|p| format!("<p>{}</p>\n", html_escape(p).replace('\n', "<br>")))
+            .collect();
+        let mut html = format!("<p>{}</p>\n{paragraphs}", html_escape(&t.greeting));
         let mut sms = t.body.clone();
         if let Some(code) = &c.code {
             let _ = write!(text, "\n    {}\n", code.expose());

@@ -11,7 +11,7 @@ use tenantry::*;
 use tenantry_credentials::{Code, Link};
 use uuid::Uuid;
 
-const KINDS: [MessageKind; 9] = MessageKind::ALL;
+const KINDS: [MessageKind; 10] = MessageKind::ALL;
 
 #[test]
 fn every_message_renders_in_english_and_german() {
@@ -128,6 +128,7 @@ fn message(key: &str, channel: Channel, at: chrono::DateTime<Utc>) -> OutboxMess
             attempts: 0,
             next_attempt_at: at,
         },
+        topic: None,
     }
 }
 
@@ -184,7 +185,8 @@ async fn dispatch_sends_retries_and_gives_up() {
             sent: 1,
             retried: 1,
             failed: 2,
-            skipped: 0
+            skipped: 0,
+            withdrawn: 0,
         }
     );
     let ok = status(&store, "ok").await;
