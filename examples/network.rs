@@ -13,7 +13,7 @@ use support::{
 };
 use tenantry::{
     Caller, Clock, DirectoryError, ExportKind, Format, HostMessage, NotificationSettings,
-    SystemClock, Topic, UserUpdate,
+    SharedArea, SystemClock, Topic, UserUpdate,
 };
 use tenantry_access::{Area, Catalog, CatalogBuilder, Change, Target};
 use tenantry_credentials::Password;
@@ -121,6 +121,17 @@ async fn main() -> Result {
         may(dir, gus, "group.post", Target::Group(research)).await?,
         may(dir, gus, "group.post", Target::Group(internal)).await?,
         may(dir, gus, "feed.global.read", Target::Org(net)).await?,
+    ));
+
+    // Channels beyond groups: the admin shares one with guests.
+    let news = SharedArea::new("channel", "company-news")?;
+    let board = SharedArea::new("channel", "board-room")?;
+    dir.share_with_guests(admin, net, news.clone(), true)
+        .await?;
+    detail(format!(
+        "the channel company-news is shared with guests: Gus sees it {}, board-room {}",
+        dir.may_see_area(gus, net, &news).await?,
+        dir.may_see_area(gus, net, &board).await?
     ));
 
     // A consumer: no sign-in, digests with a personal registration link.

@@ -40,7 +40,7 @@
 //! # let now = Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).unwrap();
 //! # let mut rng = rand::rngs::StdRng::seed_from_u64(1);
 //! let org = Organization::new(OrgId::generate(now, &mut rng), None, Name::parse("Acme")?, now);
-//! let record = OrgRecord { org, lifecycle: Default::default(), entitlements: Default::default() };
+//! let record = OrgRecord::new(org);
 //! let mut changes = Changeset::new();
 //! changes.insert(Record::Org(record));
 //! store.commit(changes).await?;

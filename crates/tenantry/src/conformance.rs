@@ -128,6 +128,7 @@ impl Fixture {
             ),
             lifecycle: Default::default(),
             entitlements: BTreeSet::new(),
+            guest_areas: Default::default(),
         })
     }
 

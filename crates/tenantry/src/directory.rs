@@ -754,9 +754,8 @@ impl Directory {
             .map(|(_, d)| d.key.clone())
             .collect();
         let record = OrgRecord {
-            org,
-            lifecycle: Default::default(),
             entitlements,
+            ..OrgRecord::new(org)
         };
         let lifecycle = Account::create(
             UserKind::Standard,
@@ -1735,6 +1734,7 @@ impl Directory {
             org: Organization::new(id, Some(parent), name, now),
             lifecycle: Default::default(),
             entitlements: parent_record.entitlements.clone(),
+            guest_areas: Default::default(),
         };
         let mut cs = Changeset::new();
         cs.insert(Record::Org(record))

@@ -72,6 +72,7 @@
 //! # }
 //! ```
 
+mod areas;
 mod changeset;
 mod clock;
 #[cfg(feature = "conformance")]
@@ -89,6 +90,7 @@ mod records;
 mod render;
 mod store;
 
+pub use areas::{MAX_GUEST_AREAS, SharedArea};
 pub use changeset::{Changeset, Committed, Expect};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use directory::{

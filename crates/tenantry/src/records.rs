@@ -24,6 +24,21 @@ pub struct OrgRecord {
     pub lifecycle: LifecyclePolicy,
     /// What it may hand out (seed 002's company-level permissions).
     pub entitlements: BTreeSet<PermissionKey>,
+    /// The host's areas (channels, say) opened to guests (seed 000).
+    #[serde(default)]
+    pub guest_areas: BTreeSet<crate::areas::SharedArea>,
+}
+
+impl OrgRecord {
+    /// `org` with the default lifecycle policy, no entitlements and no areas open to guests.
+    pub fn new(org: Organization) -> Self {
+        Self {
+            org,
+            lifecycle: LifecyclePolicy::default(),
+            entitlements: BTreeSet::new(),
+            guest_areas: BTreeSet::new(),
+        }
+    }
 }
 
 /// A user with their account state and credentials.

@@ -3704,3 +3704,102 @@ async fn notification_settings_and_host_messages_refuse_what_they_must() {
         Err(DirectoryError::InvalidLink)
     ));
 }
+
+#[tokio::test]
+async fn seed_000_guests_see_exactly_the_shared_channels() {
+    let (w, research, _) = network_world().await;
+    let admin = Caller::User(w.admin);
+    let mut guest = NewUser {
+        kind: UserKind::Guest,
+        ..standard("guest@partner.example", WayIn::Password)
+    };
+    guest.password = Some(Password::new("purple monkey dishwasher"));
+    let guest = w.dir.create_user(admin, w.org, guest).await.unwrap().id;
+    w.dir
+        .change_members(admin, research, &[guest], &[])
+        .await
+        .unwrap();
+    let mut member = standard("member@acme.example", WayIn::Password);
+    member.password = Some(Password::new("purple monkey dishwasher"));
+    let member = w.dir.create_user(admin, w.org, member).await.unwrap().id;
+    let consumer = NewUser {
+        kind: UserKind::Consumer,
+        ..standard("c@crm.example", WayIn::None)
+    };
+    let consumer = w.dir.create_user(admin, w.org, consumer).await.unwrap().id;
+    let news = SharedArea::new("channel", "news").unwrap();
+    let board = SharedArea::new("channel", "board-only").unwrap();
+    let wiki = SharedArea::new("wiki", "handbook").unwrap();
+
+    // Only admins share.
+    assert!(matches!(
+        w.dir
+            .share_with_guests(Caller::User(member), w.org, news.clone(), true)
+            .await,
+        Err(DirectoryError::Denied(_))
+    ));
+    for area in [&news, &wiki] {
+        w.dir
+            .share_with_guests(admin, w.org, area.clone(), true)
+            .await
+            .unwrap();
+    }
+    let v = w.store.get(&RecordKey::Org(w.org)).await.unwrap().unwrap();
+    w.dir
+        .share_with_guests(admin, w.org, news.clone(), true)
+        .await
+        .unwrap();
+    let again = w.store.get(&RecordKey::Org(w.org)).await.unwrap().unwrap();
+    assert_eq!(v.version, again.version, "sharing twice changes nothing");
+    assert_eq!(
+        w.dir.guest_areas(w.org, Some("channel")).await.unwrap(),
+        [news.clone()].into()
+    );
+    assert_eq!(w.dir.guest_areas(w.org, None).await.unwrap().len(), 2);
+
+    let sees = |user, area: SharedArea| {
+        let dir = &w.dir;
+        let org = w.org;
+        async move { dir.may_see_area(user, org, &area).await.unwrap() }
+    };
+    assert!(sees(guest, news.clone()).await && !sees(guest, board.clone()).await);
+    assert!(sees(member, news.clone()).await && sees(member, board.clone()).await);
+    assert!(!sees(consumer, news.clone()).await);
+    // Closed again: the guest no longer sees it; a blocked member sees nothing.
+    w.dir
+        .share_with_guests(admin, w.org, news.clone(), false)
+        .await
+        .unwrap();
+    assert!(!sees(guest, news.clone()).await && sees(guest, wiki.clone()).await);
+    w.dir
+        .change_account(admin, member, tenantry_lifecycle::Event::Block)
+        .await
+        .unwrap();
+    assert!(!sees(member, board).await);
+    let audit = w
+        .store
+        .audit(&AuditQuery {
+            org: Some(w.org),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let shared: Vec<&str> = audit
+        .iter()
+        .filter(|e| e.action.starts_with("area."))
+        .map(|e| e.action.as_str())
+        .collect();
+    assert_eq!(shared, ["area.unshared", "area.shared", "area.shared"]);
+    // Bad names are typed errors.
+    for (kind, id) in [
+        ("", "x"),
+        ("Channel", "x"),
+        ("channel", ""),
+        ("channel", "a\nb"),
+    ] {
+        assert!(matches!(
+            SharedArea::new(kind, id),
+            Err(DirectoryError::Invalid { .. })
+        ));
+    }
+}

@@ -58,6 +58,7 @@ pub fn org_record(name: &str) -> OrgRecord {
         ),
         lifecycle: Default::default(),
         entitlements: Default::default(),
+        guest_areas: Default::default(),
     }
 }
 
