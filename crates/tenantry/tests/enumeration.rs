@@ -1,0 +1,167 @@
+//! Enumeration: the flows that take a secret answer a known and an unknown identifier alike,
+//! in time too. The password hash dominates their cost, so an unknown identifier is checked
+//! against a dummy hash; this test proves it by timing both paths, interleaved, against the
+//! cost of one hash measured in the same run. The comparison is of medians with generous
+//! bounds (half to double; a quarter of one hash at least): it fails when a path skips the
+//! hash (a hundredfold difference), not on the noise of a shared machine.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{TimeZone, Utc};
+use rand::SeedableRng;
+use tenantry::*;
+use tenantry_access::{Area, CatalogBuilder, Grantables, RoleKey};
+use tenantry_credentials::{HashParams, LinkBuilder, Password, ThrottlePolicy, hash_password};
+use tenantry_identity::{Email, LoginIdentifiers, Name, NamePart, Profile, UserId, UserKind};
+use tenantry_lifecycle::WayIn;
+
+/// Costly enough that hashing dominates everything else the flows do (about 10 ms).
+const PARAMS: HashParams = HashParams {
+    m_cost: 8 * 1024,
+    t_cost: 2,
+    p_cost: 1,
+};
+const SAMPLES: usize = 21;
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+async fn directory() -> Directory {
+    let store = Arc::new(MemoryStore::new());
+    let clock = Arc::new(ManualClock::new(
+        Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).unwrap(),
+    ));
+    let mut config = DirectoryConfig::new(LinkBuilder::new("https://app.example").unwrap());
+    config.hash_params = PARAMS;
+    // No throttling here: every attempt must reach the check being timed.
+    config.throttle = ThrottlePolicy {
+        free_failures: 99,
+        lock_after: 100,
+        ..ThrottlePolicy::default()
+    };
+    let mut catalog = CatalogBuilder::new();
+    catalog
+        .permission("org.admin", Area::Admin, "administer", &[])
+        .unwrap();
+    catalog.role("admin", "Admin", &["org.admin"]).unwrap();
+    catalog.admin_permission("org.admin");
+    let dir = Directory::new(store, catalog.build().unwrap(), clock, config).unwrap();
+    let (org, ada) = dir
+        .create_root_organization(
+            Name::parse("Acme").unwrap(),
+            Profile {
+                first_name: Some(NamePart::parse("Ada").unwrap()),
+                ..Profile::default()
+            },
+            Email::parse("ada@acme.example").unwrap(),
+            &Password::new("correct horse battery staple"),
+            Grantables {
+                roles: [RoleKey::new("admin").unwrap()].into(),
+                ..Grantables::new()
+            },
+        )
+        .await
+        .unwrap();
+    let otto = NewUser {
+        kind: UserKind::Standard,
+        profile: Profile::default(),
+        identifiers: LoginIdentifiers {
+            email: Some(Email::parse("otto@acme.example").unwrap()),
+            ..Default::default()
+        },
+        way_in: WayIn::OneTimePassword,
+        password: Some(Password::new("Otto-Start-2026-xyz")),
+    };
+    dir.create_user(Caller::User(ada), org, otto).await.unwrap();
+    dir
+}
+
+/// One hash with `PARAMS`, timed (the median of a few).
+fn one_hash() -> Duration {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+    let pw = Password::new("a password to hash once");
+    median(
+        (0..5)
+            .map(|_| {
+                let start = Instant::now();
+                hash_password(&pw, &PARAMS, &mut rng).unwrap();
+                start.elapsed()
+            })
+            .collect(),
+    )
+}
+
+/// Times `known` and `unknown` alternately; both must fail the same way.
+async fn compare<F, Fut>(name: &str, mut attempt: F)
+where
+    F: FnMut(&'static str) -> Fut,
+    Fut: std::future::Future<Output = Result<UserId, DirectoryError>>,
+{
+    let hash = one_hash();
+    let (mut known, mut unknown) = (Vec::new(), Vec::new());
+    for i in 0..2 * SAMPLES {
+        let who = if i % 2 == 0 {
+            "otto@acme.example"
+        } else {
+            "nobody@acme.example"
+        };
+        let start = Instant::now();
+        let outcome = attempt(who).await;
+        let took = start.elapsed();
+        assert!(
+            matches!(outcome, Err(DirectoryError::InvalidCredentials)),
+            "{name} for {who}: {outcome:?}"
+        );
+        if i % 2 == 0 {
+            known.push(took);
+        } else {
+            unknown.push(took);
+        }
+    }
+    let (known, unknown) = (median(known), median(unknown));
+    eprintln!("{name}: known {known:?}, unknown {unknown:?}, one hash {hash:?}");
+    assert!(
+        unknown >= hash / 4 && known >= hash / 4,
+        "{name}: a path skips the hash (known {known:?}, unknown {unknown:?}, hash {hash:?})"
+    );
+    let ratio = known.as_secs_f64() / unknown.as_secs_f64();
+    assert!(
+        (0.5..=2.0).contains(&ratio),
+        "{name}: known {known:?} vs unknown {unknown:?}"
+    );
+}
+
+#[tokio::test]
+async fn sign_in_takes_as_long_for_unknown_identifiers() {
+    let dir = directory().await;
+    // Otto has no password yet (only a one-time password): a known account that cannot
+    // sign in this way, like an unknown one.
+    let wrong = Password::new("not the password at all");
+    compare("sign_in (no password yet)", |who| dir.sign_in(who, &wrong)).await;
+    let ada_wrong = Password::new("not adas password either");
+    compare("sign_in (wrong password)", |who| {
+        let who = if who.starts_with("otto") {
+            "ada@acme.example"
+        } else {
+            who
+        };
+        dir.sign_in(who, &ada_wrong)
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn one_time_password_redemption_takes_as_long_for_unknown_identifiers() {
+    let dir = directory().await;
+    let guess = Password::new("Otto-Guess-2026-abc");
+    let new = Password::new("my own long passphrase here");
+    compare("redeem_one_time_password", |who| {
+        dir.redeem_one_time_password(who, &guess, &new)
+    })
+    .await;
+}
