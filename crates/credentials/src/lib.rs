@@ -15,7 +15,7 @@
 //! | password hash | argon2id, m=19456 KiB, t=2, p=1, 16-byte salt | OWASP Password Storage |
 //! | password length | 15 to 128 characters, NFKC, no composition rules | NIST SP 800-63B-4 §3.1.1.2 |
 //! | blocklist | 19,640 common passwords, also with digits/symbols appended | NIST SP 800-63B-4 |
-//! | tokens | 256 random bits, SHA-256 at rest, single use; reset 1 h, invitation 7 d, automatic login 15 min | ASVS 5.0 V6/V7 |
+//! | tokens | 256 random bits, SHA-256 at rest, single use (the notification-settings link: reusable, it only changes optional mail); reset 1 h, invitation 7 d, automatic login 15 min, registration and settings 30 d | ASVS 5.0 V6/V7 |
 //! | codes | 6 digits, 10 min, 5 attempts | NIST SP 800-63B-4 §3.1.3 |
 //! | PINs | 8 digits, sealed (XChaCha20-Poly1305), locked after 10 failures | seed 000 (deviation) |
 //! | throttle | 5 free, then 1 s doubling to 15 min, lock 1 h after 20 | Keycloak, Kanidm |
