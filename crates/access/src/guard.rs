@@ -113,7 +113,8 @@ pub enum Refusal {
 }
 
 impl Resolver {
-    /// The organization's admins: its own members who hold the admin permission there.
+    /// The organization's admins: its own members who hold the admin permission there and are
+    /// not dormant (see [`crate::AccessModel::dormant`]).
     pub fn admins_of(&self, org: OrgId) -> Vec<UserId> {
         let Some(o) = self.org_idx(org) else {
             return Vec::new();
@@ -122,6 +123,7 @@ impl Resolver {
         self.members(o)
             .iter()
             .map(|&u| self.user_id(u))
+            .filter(|u| !self.model().dormant.contains(u))
             .filter(|&u| Catalog::has(self.effective(u, Target::Org(org)), admin))
             .collect()
     }

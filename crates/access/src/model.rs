@@ -80,6 +80,10 @@ pub struct AccessModel {
     pub memberships: BTreeSet<(UserId, GroupId)>,
     /// Grants.
     pub grants: BTreeMap<GrantRef, Grantables>,
+    /// Users whose accounts do not count as admins whatever they hold (inactive, blocked,
+    /// waiting for approval): the "keep an admin" rules look past them.
+    #[serde(default)]
+    pub dormant: BTreeSet<UserId>,
 }
 
 impl AccessModel {
@@ -108,6 +112,16 @@ impl AccessModel {
     /// Adds a user.
     pub fn add_user(&mut self, user: UserId, kind: UserKind, org: OrgId) -> &mut Self {
         self.users.insert(user, (kind, org));
+        self
+    }
+
+    /// Marks `user` as not counting as an admin (or counting again).
+    pub fn set_dormant(&mut self, user: UserId, dormant: bool) -> &mut Self {
+        if dormant {
+            self.dormant.insert(user);
+        } else {
+            self.dormant.remove(&user);
+        }
         self
     }
 

@@ -246,6 +246,15 @@ pub(crate) fn bump_admin_orgs(
     Ok(())
 }
 
+/// Whether an account in this state counts as an admin of its organization when it holds
+/// the admin permission: active ones, and those on their way in (created, invited — seed
+/// 002's first user, invited later). Accounts waiting for approval, inactive, blocked or
+/// deleted do not: "keep an admin" looks past them.
+pub(crate) fn counts_as_admin(account: &Account) -> bool {
+    use tenantry_lifecycle::AccountState::{Active, Created, Invited};
+    matches!(account.state(), Created | Invited | Active)
+}
+
 pub(crate) fn conflict(e: &StoreError) -> bool {
     e.kind() == StoreErrorKind::Conflict
 }
@@ -608,6 +617,7 @@ impl Directory {
                 continue;
             };
             model.add_user(u, record.user.kind(), record.user.org());
+            model.set_dormant(u, !counts_as_admin(&record.account));
             for g in self.store.list(&ListOf::GrantsOfUser(u)).await? {
                 if let Record::Grant(r, what) = g.value {
                     model.set_grant(r.user, r.org, r.scope, what);
@@ -1279,7 +1289,7 @@ impl Directory {
         }
         let mut cs = Changeset::new();
         // Leaving use (deactivate, block, delete, reject) must not strand an organization.
-        if !t.account.capabilities().may_sign_in && record.account.capabilities().may_sign_in {
+        if counts_as_admin(&record.account) && !counts_as_admin(&t.account) {
             let mut users = self.admin_candidates(org_id).await?;
             users.push(user_id);
             users.sort();

@@ -3803,3 +3803,75 @@ async fn seed_000_guests_see_exactly_the_shared_channels() {
         ));
     }
 }
+
+/// Found by the model-based test: blocked (or inactive) admins still counted as admins, so
+/// an organization could be left with no admin who can act.
+#[tokio::test]
+async fn blocked_admins_do_not_count_as_the_organization_keeping_one() {
+    let w = world().await;
+    let admin = Caller::User(w.admin);
+    let mut dan = standard("dan@acme.example", WayIn::Password);
+    dan.password = Some(Password::new("purple monkey dishwasher"));
+    let dan = w.dir.create_user(admin, w.org, dan).await.unwrap().id;
+    let dan_at = tenantry_access::GrantRef {
+        user: dan,
+        org: w.org,
+        scope: tenantry_access::Scope::Organization,
+    };
+    w.dir
+        .change_grant(admin, dan_at, tenantry_access::Change::Grant(admin_role()))
+        .await
+        .unwrap();
+    // Two admins: blocking one is fine...
+    w.dir
+        .change_account(admin, dan, tenantry_lifecycle::Event::Block)
+        .await
+        .unwrap();
+    // ...but then Ada is the last one who counts: Dan may not demote her (he is blocked
+    // anyway), the system may not either, nor deactivate her.
+    let ada_at = tenantry_access::GrantRef {
+        user: w.admin,
+        org: w.org,
+        scope: tenantry_access::Scope::Organization,
+    };
+    let demote = tenantry_access::Change::Revoke {
+        what: admin_role(),
+        cascade: true,
+    };
+    assert!(matches!(
+        w.dir.change_grant(Caller::System, ada_at, demote).await,
+        Err(DirectoryError::Refused(
+            tenantry_access::Refusal::LastAdmin { .. }
+        ))
+    ));
+    let blocked = w
+        .dir
+        .change_account(
+            Caller::System,
+            w.admin,
+            tenantry_lifecycle::Event::Deactivate,
+        )
+        .await;
+    assert!(
+        matches!(
+            blocked,
+            Err(DirectoryError::Refused(
+                tenantry_access::Refusal::LastAdmin { .. }
+            ))
+        ),
+        "{blocked:?}"
+    );
+    // Unblocked, Dan counts again, and Ada may go.
+    w.dir
+        .change_account(admin, dan, tenantry_lifecycle::Event::Unblock)
+        .await
+        .unwrap();
+    w.dir
+        .change_account(
+            Caller::System,
+            w.admin,
+            tenantry_lifecycle::Event::Deactivate,
+        )
+        .await
+        .unwrap();
+}
