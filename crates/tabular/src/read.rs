@@ -116,12 +116,20 @@ pub fn read_xlsx(bytes: &[u8], limits: &ImportLimits) -> Result<Sheet, TabularEr
     }
     sniff(bytes)?;
     check_archive(Cursor::new(bytes), limits)?;
-    let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes))
-        .map_err(|e: calamine::XlsxError| TabularError::NotXlsx(e.to_string()))?;
-    let range = workbook
-        .worksheet_range_at(0)
-        .ok_or_else(|| TabularError::NotXlsx("it has no worksheet".into()))?
-        .map_err(|e| TabularError::NotXlsx(e.to_string()))?;
+    // calamine panics on some hostile input (an arithmetic overflow on a cell reference such
+    // as `A99999999999`, found by fuzzing, in builds with overflow checks): a panic there
+    // becomes an error, never the caller's crash. (Hosts built with `panic = "abort"` lose
+    // this net.)
+    let read = || {
+        let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes))
+            .map_err(|e: calamine::XlsxError| TabularError::NotXlsx(e.to_string()))?;
+        workbook
+            .worksheet_range_at(0)
+            .ok_or_else(|| TabularError::NotXlsx("it has no worksheet".into()))?
+            .map_err(|e| TabularError::NotXlsx(e.to_string()))
+    };
+    let range = std::panic::catch_unwind(read)
+        .map_err(|_| TabularError::NotXlsx("the worksheet's XML could not be read".into()))??;
     let (height, width) = range.get_size();
     if height.saturating_sub(1) > limits.max_rows {
         return Err(TabularError::TooManyRows {

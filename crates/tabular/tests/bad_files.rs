@@ -318,3 +318,15 @@ fn the_xlsx_template_has_drop_downs_and_a_hidden_list_sheet() {
             .starts_with("Vorname,Nachname,Jobprofil")
     );
 }
+
+/// Found by `cargo fuzz run xlsx_import`: a cell reference whose row number overflows made
+/// calamine panic (in builds with overflow checks, as tests are). Now a typed error.
+#[test]
+fn fuzz_regression_cell_reference_overflow_is_an_error() {
+    let bytes = include_bytes!("data/fuzz-cell-reference-overflow.xlsx");
+    let outcome = read_xlsx(bytes, &ImportLimits::default());
+    assert!(
+        matches!(outcome, Err(TabularError::NotXlsx(_))),
+        "{outcome:?}"
+    );
+}
