@@ -1,9 +1,10 @@
 //! # tenantry-scim
 //!
 //! SCIM 2.0 (RFC 7643/7644) provisioning on top of the tenantry directory, for identity
-//! providers such as Entra ID and Okta. This release holds the [`filter`] module: the
-//! parser, printer and evaluator of SCIM filters and PATCH paths. Resource mapping, PATCH
-//! operations and the axum router are not written yet.
+//! providers such as Entra ID and Okta. This release holds two modules: [`filter`], the
+//! parser, printer and evaluator of SCIM filters and PATCH paths, and [`patch`], PATCH
+//! operations applied to a resource's JSON. Mapping resources onto the directory and the
+//! axum router are not written yet.
 //!
 //! ```
 //! use tenantry_scim::filter::{Filter, PatchPath};
@@ -26,3 +27,4 @@
 //! ```
 
 pub mod filter;
+pub mod patch;
