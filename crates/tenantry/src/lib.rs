@@ -77,6 +77,7 @@ mod changeset;
 mod clock;
 #[cfg(feature = "conformance")]
 pub mod conformance;
+mod detached;
 mod directory;
 mod edit;
 mod error;
@@ -93,6 +94,7 @@ mod store;
 pub use areas::{MAX_GUEST_AREAS, SharedArea};
 pub use changeset::{Changeset, Committed, Expect};
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use detached::Started;
 pub use directory::{
     AccountChange, Caller, CreatedUser, Directory, DirectoryConfig, DirectoryError, NewUser,
     SignUpForm,

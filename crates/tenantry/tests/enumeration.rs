@@ -15,7 +15,9 @@ use rand::SeedableRng;
 use tenantry::*;
 use tenantry_access::{Area, CatalogBuilder, Grantables, RoleKey};
 use tenantry_credentials::{HashParams, LinkBuilder, Password, ThrottlePolicy, hash_password};
-use tenantry_identity::{Email, LoginIdentifiers, Name, NamePart, Profile, UserId, UserKind};
+use tenantry_identity::{
+    Email, LoginIdentifiers, Name, NamePart, OrgId, Profile, UserId, UserKind,
+};
 use tenantry_lifecycle::WayIn;
 
 /// Costly enough that hashing dominates everything else the flows do (about 10 ms).
@@ -164,4 +166,58 @@ async fn one_time_password_redemption_takes_as_long_for_unknown_identifiers() {
         dir.redeem_one_time_password(who, &guess, &new)
     })
     .await;
+}
+
+/// The detached variants return before any store work: on a single-threaded runtime the
+/// work has not started when they return, for a known identifier as for an unknown one, so
+/// the page answers in the same time; awaiting the started work shows it was done.
+#[tokio::test(flavor = "current_thread")]
+async fn detached_reset_and_sign_up_return_before_the_work() {
+    let dir = Arc::new(directory().await);
+    let pending = |dir: Arc<Directory>| async move {
+        let far = Utc.with_ymd_and_hms(2100, 1, 1, 0, 0, 0).unwrap();
+        dir.store().pending_outbox(far, 100).await.unwrap().len()
+    };
+    for (who, queued) in [("ada@acme.example", 1), ("nobody@acme.example", 0)] {
+        let before = pending(dir.clone()).await;
+        let started = dir.request_password_reset_detached(who).unwrap();
+        assert_eq!(
+            pending(dir.clone()).await,
+            before,
+            "{who}: work done before returning"
+        );
+        started.await.unwrap().unwrap();
+        assert_eq!(pending(dir.clone()).await, before + queued, "{who}");
+    }
+
+    let form = |email: &str| SignUpForm {
+        org: OrgId::from_uuid(uuid::Uuid::nil()),
+        as_guest: false,
+        profile: Profile::default(),
+        identifiers: LoginIdentifiers {
+            email: Some(Email::parse(email).unwrap()),
+            ..Default::default()
+        },
+        password: Password::new("purple monkey dishwasher"),
+        chosen_department: None,
+        link: None,
+    };
+    let started = dir.sign_up_detached(form("new@acme.example")).unwrap();
+    // The work ran afterwards and reports its own outcome (here: no such organization).
+    assert!(started.await.unwrap().is_err());
+}
+
+#[test]
+fn detached_use_cases_outside_a_runtime_are_an_error_not_a_panic() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let dir = Arc::new(rt.block_on(directory()));
+    assert!(matches!(
+        dir.request_password_reset_detached("ada@acme.example"),
+        Err(DirectoryError::Invalid {
+            field: "runtime",
+            ..
+        })
+    ));
 }
