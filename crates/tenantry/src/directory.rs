@@ -1615,20 +1615,32 @@ impl Directory {
         let found = self
             .store
             .user_by_login(&tenantry_identity::LoginKey::Email(email.key()))
-            .await?;
-        let Some(found) = found.filter(|u| u.value.user.kind() == UserKind::Pin) else {
+            .await?
+            .filter(|u| u.value.user.kind() == UserKind::Pin);
+        // A known and an unknown placeholder cost the same: two reads, and on failure one
+        // commit with a `pin.failed` audit event (for a known one also the failure count).
+        let pin_owner = found
+            .as_ref()
+            .map_or(UserId::from_uuid(Uuid::nil()), |u| u.value.user.id());
+        let stored = self.store.get(&RecordKey::Pin(pin_owner)).await?;
+        let failed = |caller: Caller, org, subject| {
+            let mut cs = Changeset::new();
+            cs.audit(self.audit(caller, org, subject, "pin.failed"));
+            cs
+        };
+        let (Some(found), Some(stored)) = (found, stored) else {
+            self.store
+                .commit(failed(Caller::System, None, None))
+                .await?;
             return Err(DirectoryError::InvalidCredentials);
         };
         let user_id = found.value.user.id();
-        let Some(stored) = self.store.get(&RecordKey::Pin(user_id)).await? else {
-            return Err(DirectoryError::InvalidCredentials);
-        };
         let Record::Pin(mut pin_record) = stored.value else {
             return Err(DirectoryError::InvalidCredentials);
         };
         if let Err(e) = pin_record.verify(&pin, &self.config.pin_keys) {
             if matches!(e, CredentialError::Mismatch(_) | CredentialError::PinLocked) {
-                let mut cs = Changeset::new();
+                let mut cs = failed(Caller::System, Some(found.value.user.org()), Some(user_id));
                 cs.update(Record::Pin(pin_record), stored.version);
                 self.store.commit(cs).await?;
                 return Err(DirectoryError::InvalidCredentials);

@@ -34,18 +34,35 @@ fn median(mut v: Vec<Duration>) -> Duration {
 }
 
 async fn directory() -> Directory {
-    let store = Arc::new(MemoryStore::new());
+    let (dir, org, ada) = directory_on(Arc::new(MemoryStore::new()), PARAMS).await;
+    let otto = NewUser {
+        kind: UserKind::Standard,
+        profile: Profile::default(),
+        identifiers: LoginIdentifiers {
+            email: Some(Email::parse("otto@acme.example").unwrap()),
+            ..Default::default()
+        },
+        way_in: WayIn::OneTimePassword,
+        password: Some(Password::new("Otto-Start-2026-xyz")),
+    };
+    dir.create_user(Caller::User(ada), org, otto).await.unwrap();
+    dir
+}
+
+/// A directory on `store` hashing with `params`, with PIN users on, its root organization
+/// and admin Ada; no throttling (every attempt must reach the check being measured).
+async fn directory_on(store: Arc<dyn Store>, params: HashParams) -> (Directory, OrgId, UserId) {
     let clock = Arc::new(ManualClock::new(
         Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).unwrap(),
     ));
     let mut config = DirectoryConfig::new(LinkBuilder::new("https://app.example").unwrap());
-    config.hash_params = PARAMS;
-    // No throttling here: every attempt must reach the check being timed.
+    config.hash_params = params;
     config.throttle = ThrottlePolicy {
         free_failures: 99,
         lock_after: 100,
         ..ThrottlePolicy::default()
     };
+    config.pin_keys = vec![tenantry_credentials::PinKey::new(1, &[3; 32]).unwrap()];
     let mut catalog = CatalogBuilder::new();
     catalog
         .permission("org.admin", Area::Admin, "administer", &[])
@@ -69,18 +86,16 @@ async fn directory() -> Directory {
         )
         .await
         .unwrap();
-    let otto = NewUser {
-        kind: UserKind::Standard,
-        profile: Profile::default(),
-        identifiers: LoginIdentifiers {
-            email: Some(Email::parse("otto@acme.example").unwrap()),
-            ..Default::default()
-        },
-        way_in: WayIn::OneTimePassword,
-        password: Some(Password::new("Otto-Start-2026-xyz")),
+    let settings = tenantry_identity::OrgSettings {
+        pin_users: Some(tenantry_identity::PinUserSettings {
+            domain: tenantry_identity::EmailDomain::parse("pins.acme.example").unwrap(),
+        }),
+        ..Default::default()
     };
-    dir.create_user(Caller::User(ada), org, otto).await.unwrap();
-    dir
+    dir.configure_organization(Caller::User(ada), org, settings, Default::default())
+        .await
+        .unwrap();
+    (dir, org, ada)
 }
 
 /// One hash with `PARAMS`, timed (the median of a few).
@@ -220,4 +235,131 @@ fn detached_use_cases_outside_a_runtime_are_an_error_not_a_panic() {
             ..
         })
     ));
+}
+
+/// A store that counts what the directory asks of it.
+#[derive(Default)]
+struct Counting {
+    inner: MemoryStore,
+    reads: std::sync::atomic::AtomicUsize,
+    commits: std::sync::atomic::AtomicUsize,
+}
+
+impl Counting {
+    fn read(&self) {
+        self.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+    fn take(&self) -> (usize, usize) {
+        use std::sync::atomic::Ordering::SeqCst;
+        (self.reads.swap(0, SeqCst), self.commits.swap(0, SeqCst))
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for Counting {
+    async fn get(&self, key: &RecordKey) -> Result<Option<Versioned<Record>>, StoreError> {
+        self.read();
+        self.inner.get(key).await
+    }
+    async fn user_by_login(
+        &self,
+        key: &tenantry_identity::LoginKey,
+    ) -> Result<Option<Versioned<UserRecord>>, StoreError> {
+        self.read();
+        self.inner.user_by_login(key).await
+    }
+    async fn users(&self, q: &UserQuery) -> Result<Page<Versioned<UserRecord>>, StoreError> {
+        self.read();
+        self.inner.users(q).await
+    }
+    async fn orgs(&self) -> Result<Vec<Versioned<OrgRecord>>, StoreError> {
+        self.read();
+        self.inner.orgs().await
+    }
+    async fn list(&self, of: &ListOf) -> Result<Vec<Versioned<Record>>, StoreError> {
+        self.read();
+        self.inner.list(of).await
+    }
+    async fn department_by_code(
+        &self,
+        code: &tenantry_identity::SignUpCode,
+    ) -> Result<Option<Versioned<Record>>, StoreError> {
+        self.read();
+        self.inner.department_by_code(code).await
+    }
+    async fn pending_outbox(
+        &self,
+        now: chrono::DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Versioned<OutboxMessage>>, StoreError> {
+        self.read();
+        self.inner.pending_outbox(now, limit).await
+    }
+    async fn audit(&self, q: &AuditQuery) -> Result<Vec<AuditEvent>, StoreError> {
+        self.read();
+        self.inner.audit(q).await
+    }
+    async fn commit(&self, cs: Changeset) -> Result<Committed, StoreError> {
+        self.commits
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.commit(cs).await
+    }
+}
+
+/// The PIN flow costs the same store work for a known placeholder with a wrong PIN, an
+/// unknown placeholder, and a standard user's email: two reads and one commit each (its
+/// cost is the store's, not a hash's, so it is counted rather than timed).
+#[tokio::test]
+async fn the_pin_flow_does_the_same_store_work_for_unknown_placeholders() {
+    let store = Arc::new(Counting::default());
+    let (dir, org, ada) = directory_on(store.clone(), HashParams::INSECURE_FAST_FOR_TESTS).await;
+    let max = NewUser {
+        kind: UserKind::Pin,
+        profile: Profile {
+            first_name: Some(NamePart::parse("Max").unwrap()),
+            last_name: Some(NamePart::parse("Muster").unwrap()),
+            ..Profile::default()
+        },
+        identifiers: LoginIdentifiers {
+            external_id: Some(tenantry_identity::ExternalId::parse("0042").unwrap()),
+            ..Default::default()
+        },
+        way_in: WayIn::Pin,
+        password: None,
+    };
+    let created = dir.create_user(Caller::User(ada), org, max).await.unwrap();
+    let placeholder = created.placeholder_email.unwrap().to_string();
+    let pin = created.pin.unwrap();
+    let wrong = if pin.expose() == "00000000" {
+        "11111111"
+    } else {
+        "00000000"
+    };
+    let pw = Password::new("assembly line shift password");
+    let mut costs = Vec::new();
+    for who in [
+        placeholder.as_str(),
+        "nobody@pins.acme.example",
+        "ada@acme.example",
+    ] {
+        store.take();
+        let outcome = dir.set_password_with_pin(who, wrong, &pw).await;
+        assert!(
+            matches!(outcome, Err(DirectoryError::InvalidCredentials)),
+            "{who}: {outcome:?}"
+        );
+        costs.push((who, store.take()));
+    }
+    assert!(
+        costs.iter().all(|(_, c)| *c == costs[0].1),
+        "store work differs: {costs:?}"
+    );
+    assert_eq!(costs[0].1, (2, 1));
+    // And the right PIN still works afterwards.
+    assert_eq!(
+        dir.set_password_with_pin(&placeholder, pin.expose(), &pw)
+            .await
+            .unwrap(),
+        created.id
+    );
 }
