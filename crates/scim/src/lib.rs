@@ -1,10 +1,11 @@
 //! # tenantry-scim
 //!
 //! SCIM 2.0 (RFC 7643/7644) provisioning on top of the tenantry directory, for identity
-//! providers such as Entra ID and Okta. This release holds two modules: [`filter`], the
-//! parser, printer and evaluator of SCIM filters and PATCH paths, and [`patch`], PATCH
-//! operations applied to a resource's JSON. Mapping resources onto the directory and the
-//! axum router are not written yet.
+//! providers such as Entra ID and Okta. This release holds three modules: [`filter`], the
+//! parser, printer and evaluator of SCIM filters and PATCH paths; [`patch`], PATCH
+//! operations applied to a resource's JSON; and [`user`], SCIM Users to and from tenantry
+//! users. Groups, the use cases behind each endpoint and the axum router are not written
+//! yet.
 //!
 //! ```
 //! use tenantry_scim::filter::{Filter, PatchPath};
@@ -28,3 +29,4 @@
 
 pub mod filter;
 pub mod patch;
+pub mod user;

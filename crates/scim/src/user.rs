@@ -1,0 +1,275 @@
+//! SCIM User resources (RFC 7643 §4.1, the enterprise extension §4.3, and tenantry's own
+//! extension for the user kind, department and job profile) to and from tenantry users.
+//!
+//! | SCIM | tenantry |
+//! | --- | --- |
+//! | `id` | the user's id |
+//! | `externalId` | `LoginIdentifiers::external_id` |
+//! | `userName` | the sign-in email, else the username, else a PIN user's placeholder email |
+//! | `name.givenName`, `name.familyName` | first and last name |
+//! | `displayName` | the display name |
+//! | `emails` (primary, or the first) | the sign-in email |
+//! | `phoneNumbers` (primary, or the first) | the phone, E.164 (national numbers in the organization's region) |
+//! | `preferredLanguage` | the language (BCP 47) |
+//! | `active` | the account is active (`"True"`/`"False"` strings accepted, as Entra ID sends) |
+//! | enterprise `department` | the department's name |
+//! | tenantry `kind`, `department`, `jobProfile` | the user kind (consumer, PIN, ...), department and job profile names |
+
+use serde_json::{Map, Value, json};
+use tenantry::UserRecord;
+use tenantry_identity::{
+    DisplayName, Email, ExternalId, Language, LoginIdentifiers, NamePart, Phone, PhoneRegion,
+    Profile, UserKind, Username,
+};
+
+use crate::filter::member;
+
+/// The core User schema.
+pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+/// The enterprise User extension.
+pub const ENTERPRISE_USER: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+/// tenantry's User extension: kind, department, job profile.
+pub const TENANTRY_USER: &str = "urn:tenantry:params:scim:schemas:extension:tenantry:2.0:User";
+
+/// Why a SCIM User cannot become a tenantry user: SCIM's `invalidValue`, naming the
+/// attribute.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalidValue: {attribute}: {problem}")]
+pub struct MappingError {
+    /// The SCIM attribute.
+    pub attribute: &'static str,
+    /// What is wrong with it.
+    pub problem: String,
+}
+
+fn invalid(attribute: &'static str, problem: impl std::fmt::Display) -> MappingError {
+    MappingError {
+        attribute,
+        problem: problem.to_string(),
+    }
+}
+
+/// What a SCIM User says of a tenantry user.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScimUser {
+    /// The kind (tenantry extension; standard when absent).
+    pub kind: UserKind,
+    /// Names, phone, language (department and job profile by name, below).
+    pub profile: Profile,
+    /// Email, username, external id.
+    pub identifiers: LoginIdentifiers,
+    /// Whether the account should be active, if the resource says.
+    pub active: Option<bool>,
+    /// The department's name (tenantry extension, else the enterprise extension).
+    pub department: Option<String>,
+    /// The job profile's name (tenantry extension).
+    pub job_profile: Option<String>,
+}
+
+fn text<'v>(v: &'v Value, name: &str) -> Option<&'v str> {
+    member(v, name)
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+/// The primary value of a multi-valued attribute, else its first.
+fn primary<'v>(v: &'v Value, name: &str) -> Option<&'v str> {
+    let items = member(v, name)?.as_array()?;
+    items
+        .iter()
+        .find(|i| member(i, "primary").and_then(Value::as_bool) == Some(true))
+        .or_else(|| items.first())
+        .and_then(|i| text(i, "value"))
+}
+
+/// A boolean, or Entra ID's `"True"`/`"False"`.
+fn boolean(v: &Value) -> Option<bool> {
+    match v {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
+        Value::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
+        _ => None,
+    }
+}
+
+/// Reads a SCIM User (as POSTed or PUT) into what tenantry needs. Phone numbers without a
+/// country code are read in `region`.
+pub fn user_from_scim(
+    resource: &Value,
+    region: Option<PhoneRegion>,
+) -> Result<ScimUser, MappingError> {
+    if !resource.is_object() {
+        return Err(invalid("User", "must be a JSON object"));
+    }
+    let user_name = text(resource, "userName").ok_or_else(|| invalid("userName", "is required"))?;
+    let mut identifiers = LoginIdentifiers::default();
+    // userName is the sign-in identifier: an email, or a username.
+    if user_name.contains('@') {
+        identifiers.email = Some(Email::parse(user_name).map_err(|e| invalid("userName", e))?);
+    } else {
+        identifiers.username =
+            Some(Username::parse(user_name).map_err(|e| invalid("userName", e))?);
+    }
+    if let Some(email) = primary(resource, "emails") {
+        let email = Email::parse(email).map_err(|e| invalid("emails", e))?;
+        match &identifiers.email {
+            Some(sign_in) if sign_in.key() != email.key() => {
+                return Err(invalid(
+                    "emails",
+                    "the primary email must be the userName when the userName is an email",
+                ));
+            }
+            _ => identifiers.email = Some(email),
+        }
+    }
+    if let Some(id) = text(resource, "externalId") {
+        identifiers.external_id =
+            Some(ExternalId::parse(id).map_err(|e| invalid("externalId", e))?);
+    }
+    let name = member(resource, "name").cloned().unwrap_or(Value::Null);
+    let part = |attribute: &'static str, key: &str| {
+        text(&name, key)
+            .map(|s| NamePart::parse(s).map_err(|e| invalid(attribute, e)))
+            .transpose()
+    };
+    let mut profile = Profile {
+        first_name: part("name.givenName", "givenName")?,
+        last_name: part("name.familyName", "familyName")?,
+        ..Profile::default()
+    };
+    if let Some(d) = text(resource, "displayName") {
+        profile.display_name = Some(DisplayName::parse(d).map_err(|e| invalid("displayName", e))?);
+    }
+    if let Some(p) = primary(resource, "phoneNumbers") {
+        let p = p.strip_prefix("tel:").unwrap_or(p);
+        profile.phone =
+            Some(Phone::parse_with_region(p, region).map_err(|e| invalid("phoneNumbers", e))?);
+    }
+    if let Some(l) = text(resource, "preferredLanguage") {
+        // SCIM uses `en-US` or `en_US`; BCP 47 wants the hyphen.
+        let l = l.replace('_', "-");
+        profile.language = Some(Language::parse(&l).map_err(|e| invalid("preferredLanguage", e))?);
+    }
+    let active = match member(resource, "active") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(boolean(v).ok_or_else(|| invalid("active", "must be true or false"))?),
+    };
+    let ext = member(resource, TENANTRY_USER)
+        .cloned()
+        .unwrap_or(Value::Null);
+    let enterprise = member(resource, ENTERPRISE_USER)
+        .cloned()
+        .unwrap_or(Value::Null);
+    let kind = match text(&ext, "kind") {
+        None => UserKind::Standard,
+        Some(k) => UserKind::parse(&k.to_ascii_lowercase())
+            .ok_or_else(|| invalid("kind", "standard, guest, consumer or pin"))?,
+    };
+    Ok(ScimUser {
+        kind,
+        profile,
+        identifiers,
+        active,
+        department: text(&ext, "department")
+            .or_else(|| text(&enterprise, "department"))
+            .map(str::to_owned),
+        job_profile: text(&ext, "jobProfile").map(str::to_owned),
+    })
+}
+
+/// Names the SCIM view shows for ids it cannot print itself.
+#[derive(Clone, Debug, Default)]
+pub struct Names<'a> {
+    /// The user's department's name.
+    pub department: Option<&'a str>,
+    /// The user's job profile's name.
+    pub job_profile: Option<&'a str>,
+}
+
+/// A tenantry user as a SCIM User, with `meta.location` under `base_url` (`.../scim/v2`).
+pub fn user_to_scim(record: &UserRecord, names: &Names<'_>, base_url: &str) -> Value {
+    let user = &record.user;
+    let ids = user.identifiers();
+    let profile = user.profile();
+    let id = user.id().to_string();
+    let user_name = ids
+        .email
+        .as_ref()
+        .map(|e| e.as_str().to_owned())
+        .or_else(|| ids.username.as_ref().map(|u| u.as_str().to_owned()))
+        .or_else(|| {
+            ids.placeholder_email
+                .as_ref()
+                .map(|e| e.as_str().to_owned())
+        })
+        .unwrap_or_else(|| id.clone());
+    let mut out = Map::new();
+    out.insert(
+        "schemas".into(),
+        json!([USER_SCHEMA, ENTERPRISE_USER, TENANTRY_USER]),
+    );
+    out.insert("id".into(), json!(id));
+    if let Some(x) = &ids.external_id {
+        out.insert("externalId".into(), json!(x.as_str()));
+    }
+    out.insert("userName".into(), json!(user_name));
+    let mut name = Map::new();
+    if let Some(f) = &profile.first_name {
+        name.insert("givenName".into(), json!(f.as_str()));
+    }
+    if let Some(l) = &profile.last_name {
+        name.insert("familyName".into(), json!(l.as_str()));
+    }
+    if !name.is_empty() {
+        out.insert("name".into(), Value::Object(name));
+    }
+    if let Some(d) = &profile.display_name {
+        out.insert("displayName".into(), json!(d.as_str()));
+    }
+    if let Some(e) = &ids.email {
+        out.insert(
+            "emails".into(),
+            json!([{"value": e.as_str(), "type": "work", "primary": true}]),
+        );
+    }
+    if let Some(p) = &profile.phone {
+        out.insert(
+            "phoneNumbers".into(),
+            json!([{"value": p.as_str(), "type": "work", "primary": true}]),
+        );
+    }
+    if let Some(l) = &profile.language {
+        out.insert("preferredLanguage".into(), json!(l.as_str()));
+    }
+    out.insert(
+        "active".into(),
+        json!(record.account.state() == tenantry_lifecycle::AccountState::Active),
+    );
+    let mut enterprise = Map::new();
+    if let Some(d) = names.department {
+        enterprise.insert("department".into(), json!(d));
+    }
+    out.insert(ENTERPRISE_USER.into(), Value::Object(enterprise));
+    let mut ext = Map::new();
+    ext.insert("kind".into(), json!(user.kind().as_str()));
+    if let Some(d) = names.department {
+        ext.insert("department".into(), json!(d));
+    }
+    if let Some(j) = names.job_profile {
+        ext.insert("jobProfile".into(), json!(j));
+    }
+    out.insert(TENANTRY_USER.into(), Value::Object(ext));
+    let secs = chrono::SecondsFormat::Secs;
+    out.insert(
+        "meta".into(),
+        json!({
+            "resourceType": "User",
+            "created": user.created_at().to_rfc3339_opts(secs, true),
+            "lastModified": user.updated_at().to_rfc3339_opts(secs, true),
+            "version": format!("W/\"{}\"", user.version()),
+            "location": format!("{}/Users/{id}", base_url.trim_end_matches('/')),
+        }),
+    );
+    Value::Object(out)
+}

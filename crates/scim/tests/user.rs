@@ -1,0 +1,190 @@
+//! SCIM Users to and from tenantry users: what Entra ID and Okta send, the errors, and a
+//! user created through the directory read back from its SCIM view.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
+
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+use serde_json::json;
+use tenantry::{
+    Caller, Directory, DirectoryConfig, ManualClock, MemoryStore, NewUser, RecordKey, Store,
+};
+use tenantry_access::{Area, CatalogBuilder, Grantables, RoleKey};
+use tenantry_credentials::{HashParams, LinkBuilder, Password};
+use tenantry_identity::{Email, Name, PhoneRegion, Profile, UserKind};
+use tenantry_lifecycle::WayIn;
+use tenantry_scim::user::*;
+
+#[test]
+fn an_entra_id_user() {
+    let body = json!({
+        "schemas": [USER_SCHEMA, ENTERPRISE_USER],
+        "externalId": "8f0b2c1e-entra",
+        "userName": "Paula.Plan@Kuechenwerk.example",
+        "active": "True",
+        "displayName": "Paula Plan",
+        "name": {"givenName": "Paula", "familyName": "Plan", "formatted": "Paula Plan"},
+        "emails": [{"primary": true, "type": "work", "value": "paula.plan@kuechenwerk.example"}],
+        "phoneNumbers": [{"type": "mobile", "value": "0170 5556667"}],
+        "preferredLanguage": "de_DE",
+        ENTERPRISE_USER: {"department": "Kitchen", "employeeNumber": "7"}
+    });
+    let u = user_from_scim(&body, PhoneRegion::from_iso("DE").ok()).unwrap();
+    assert_eq!(u.kind, UserKind::Standard);
+    assert_eq!(
+        u.identifiers.email.as_ref().unwrap().key(),
+        "paula.plan@kuechenwerk.example"
+    );
+    assert_eq!(
+        u.identifiers.external_id.unwrap().as_str(),
+        "8f0b2c1e-entra"
+    );
+    assert_eq!(u.profile.first_name.unwrap().as_str(), "Paula");
+    assert_eq!(u.profile.phone.unwrap().as_str(), "+491705556667");
+    assert_eq!(u.profile.language.unwrap().as_str(), "de-DE");
+    assert_eq!(u.active, Some(true));
+    assert_eq!(u.department.as_deref(), Some("Kitchen"));
+}
+
+#[test]
+fn a_username_user_and_the_tenantry_extension() {
+    let body = json!({
+        "userName": "worker.7",
+        "phoneNumbers": [{"value": "+49 170 7654321", "primary": true}],
+        "active": false,
+        TENANTRY_USER: {"kind": "Consumer", "department": "Bakery", "jobProfile": "Cook"}
+    });
+    let u = user_from_scim(&body, None).unwrap();
+    assert_eq!(u.identifiers.username.unwrap().as_str(), "worker.7");
+    assert!(u.identifiers.email.is_none());
+    assert_eq!(u.kind, UserKind::Consumer);
+    assert_eq!(u.active, Some(false));
+    assert_eq!(
+        (u.department.as_deref(), u.job_profile.as_deref()),
+        (Some("Bakery"), Some("Cook"))
+    );
+}
+
+#[test]
+fn bad_users_name_the_attribute() {
+    for (body, attribute) in [
+        (json!("a string"), "User"),
+        (json!({}), "userName"),
+        (json!({"userName": "  "}), "userName"),
+        (json!({"userName": "not an@email"}), "userName"),
+        (json!({"userName": "has space"}), "userName"),
+        (
+            json!({"userName": "a@example.com", "emails": [{"value": "b@example.com", "primary": true}]}),
+            "emails",
+        ),
+        (
+            json!({"userName": "user1", "emails": [{"value": "nope"}]}),
+            "emails",
+        ),
+        (json!({"userName": "user1", "active": "yes"}), "active"),
+        (
+            json!({"userName": "user1", "phoneNumbers": [{"value": "12"}]}),
+            "phoneNumbers",
+        ),
+        (
+            json!({"userName": "user1", "preferredLanguage": "!!"}),
+            "preferredLanguage",
+        ),
+        (
+            json!({"userName": "user1", "name": {"givenName": "\u{0007}"}}),
+            "name.givenName",
+        ),
+        (
+            json!({"userName": "user1", TENANTRY_USER: {"kind": "robot"}}),
+            "kind",
+        ),
+    ] {
+        let err = user_from_scim(&body, None).unwrap_err();
+        assert_eq!(err.attribute, attribute, "{body}: {err}");
+    }
+}
+
+#[tokio::test]
+async fn a_directory_user_reads_back_from_its_scim_view() {
+    let store = Arc::new(MemoryStore::new());
+    let clock = Arc::new(ManualClock::new(
+        Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).unwrap(),
+    ));
+    let mut config = DirectoryConfig::new(LinkBuilder::new("https://app.example").unwrap());
+    config.hash_params = HashParams::INSECURE_FAST_FOR_TESTS;
+    let mut catalog = CatalogBuilder::new();
+    catalog
+        .permission("org.admin", Area::Admin, "administer", &[])
+        .unwrap();
+    catalog.role("admin", "Admin", &["org.admin"]).unwrap();
+    catalog.admin_permission("org.admin");
+    let dir = Directory::new(store.clone(), catalog.build().unwrap(), clock, config).unwrap();
+    let (org, _) = dir
+        .create_root_organization(
+            Name::parse("Acme").unwrap(),
+            Profile::default(),
+            Email::parse("ada@acme.example").unwrap(),
+            &Password::new("correct horse battery staple"),
+            Grantables {
+                roles: [RoleKey::new("admin").unwrap()].into(),
+                ..Grantables::new()
+            },
+        )
+        .await
+        .unwrap();
+    let incoming = json!({
+        "userName": "bjensen@example.com",
+        "externalId": "bjensen",
+        "name": {"givenName": "Barbara", "familyName": "Jensen"},
+        "displayName": "Babs",
+        "phoneNumbers": [{"value": "+1 201 555 0123"}],
+        "preferredLanguage": "en-US"
+    });
+    let scim = user_from_scim(&incoming, None).unwrap();
+    let new = NewUser {
+        kind: scim.kind,
+        profile: scim.profile.clone(),
+        identifiers: scim.identifiers.clone(),
+        way_in: WayIn::None,
+        password: None,
+    };
+    let id = dir.create_user(Caller::System, org, new).await.unwrap().id;
+    let record = match store
+        .get(&RecordKey::User(id))
+        .await
+        .unwrap()
+        .unwrap()
+        .value
+    {
+        tenantry::Record::User(u) => u,
+        other => panic!("{other:?}"),
+    };
+    let view = user_to_scim(
+        &record,
+        &Names {
+            department: Some("Kitchen"),
+            job_profile: None,
+        },
+        "https://app.example/scim/v2/",
+    );
+    assert_eq!(view["id"], id.to_string());
+    assert_eq!(view["userName"], "bjensen@example.com");
+    assert_eq!(view["emails"][0]["primary"], true);
+    assert_eq!(
+        view["active"], false,
+        "created without a way in: not active yet"
+    );
+    assert_eq!(view[TENANTRY_USER]["kind"], "standard");
+    assert_eq!(view[ENTERPRISE_USER]["department"], "Kitchen");
+    assert_eq!(
+        view["meta"]["location"],
+        format!("https://app.example/scim/v2/Users/{id}")
+    );
+    assert_eq!(view["meta"]["created"], "2026-11-22T09:00:00Z");
+    // Read back: the same identifiers and profile.
+    let again = user_from_scim(&view, None).unwrap();
+    assert_eq!(again.identifiers, scim.identifiers);
+    assert_eq!(again.profile, scim.profile);
+    assert_eq!(again.active, Some(false));
+}
