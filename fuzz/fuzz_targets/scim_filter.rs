@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tenantry_scim::filter::{Filter, PatchPath};
+use tenantry_scim::filter::{Filter, MAX_FILTER_LEN, PatchPath};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(input) = std::str::from_utf8(data) else {
@@ -11,7 +11,11 @@ fuzz_target!(|data: &[u8]| {
     };
     if let Ok(filter) = Filter::parse(input) {
         let printed = filter.to_string();
-        assert_eq!(Filter::parse(&printed).as_ref(), Ok(&filter), "{printed}");
+        // The printed form can be longer than the input (`1e5` prints as `100000.0`,
+        // `not(` as `not (`); beyond the input limit it is not meant to parse again.
+        if printed.len() <= MAX_FILTER_LEN {
+            assert_eq!(Filter::parse(&printed).as_ref(), Ok(&filter), "{printed}");
+        }
         let user = serde_json::json!({
             "userName": "bjensen",
             "name": {"familyName": "Jensen"},
@@ -22,6 +26,9 @@ fuzz_target!(|data: &[u8]| {
         let _ = filter.matches(&user, &|_| false);
     }
     if let Ok(path) = PatchPath::parse(input) {
-        assert_eq!(PatchPath::parse(&path.to_string()).as_ref(), Ok(&path));
+        let printed = path.to_string();
+        if printed.len() <= MAX_FILTER_LEN {
+            assert_eq!(PatchPath::parse(&printed).as_ref(), Ok(&path), "{printed}");
+        }
     }
 });

@@ -14,7 +14,9 @@
 //!
 //! Operators, keywords and attribute names are case-insensitive. A filter is at most
 //! [`MAX_FILTER_LEN`] bytes and [`MAX_DEPTH`] levels deep; anything else is a
-//! [`FilterError`] naming the byte offset where reading stopped.
+//! [`FilterError`] naming the byte offset where reading stopped. The printed form of a
+//! filter parses back to it as long as it stays within those bounds (it can be longer than
+//! what was parsed: `1e5` prints as `100000.0`).
 
 use std::cmp::Ordering;
 use std::fmt;
