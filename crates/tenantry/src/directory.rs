@@ -417,17 +417,28 @@ impl Directory {
         purpose: TokenPurpose,
         now: DateTime<Utc>,
     ) -> Result<(tenantry_credentials::TokenRecord, u64, UserId), DirectoryError> {
-        let found = self
-            .store
-            .get(&RecordKey::Token(TokenHash::of(purpose, raw)))
-            .await?;
-        let Some((Record::Token(mut token), version)) = found.map(|v| (v.value, v.version)) else {
-            return Err(DirectoryError::InvalidLink);
-        };
+        let (mut token, version) = self.stored_token(raw, purpose).await?;
         let user = token
             .redeem(raw, purpose, None, now)
             .map_err(|_| DirectoryError::InvalidLink)?;
         Ok((token, version, user))
+    }
+
+    /// The stored token `raw` stands for, as `purpose`, with its version; none is
+    /// [`DirectoryError::InvalidLink`].
+    pub(crate) async fn stored_token(
+        &self,
+        raw: &RawToken,
+        purpose: TokenPurpose,
+    ) -> Result<(tenantry_credentials::TokenRecord, u64), DirectoryError> {
+        let found = self
+            .store
+            .get(&RecordKey::Token(TokenHash::of(purpose, raw)))
+            .await?;
+        match found.map(|v| (v.value, v.version)) {
+            Some((Record::Token(token), version)) => Ok((token, version)),
+            _ => Err(DirectoryError::InvalidLink),
+        }
     }
 
     /// Issues a token of `purpose` for `user` (bound to `context`, valid `ttl`), renders a
@@ -795,11 +806,8 @@ impl Directory {
             ))
             .audit(self.audit(Caller::System, Some(org_id), None, "org.created"))
             .audit(self.audit(Caller::System, Some(org_id), Some(user_id), "user.created"));
-        match self.store.commit(cs).await {
-            Ok(_) => Ok((org_id, user_id)),
-            Err(e) if e.kind() == StoreErrorKind::Duplicate => Err(DirectoryError::IdentifierTaken),
-            Err(e) => Err(e.into()),
-        }
+        self.commit_claims(cs).await?;
+        Ok((org_id, user_id))
     }
 
     fn check_password(
@@ -856,13 +864,13 @@ impl Directory {
         let (cs, created) = self
             .prepare_user(caller, &org, org_version, new, &mut NewUsers::default())
             .await?;
-        self.commit_new_users(cs).await?;
+        self.commit_claims(cs).await?;
         Ok(created)
     }
 
-    /// Commits a changeset that creates users: a login identifier someone else holds is
-    /// [`DirectoryError::IdentifierTaken`].
-    pub(crate) async fn commit_new_users(&self, cs: Changeset) -> Result<(), DirectoryError> {
+    /// Commits a changeset that claims login identifiers (creating or editing users): one
+    /// someone else holds is [`DirectoryError::IdentifierTaken`].
+    pub(crate) async fn commit_claims(&self, cs: Changeset) -> Result<(), DirectoryError> {
         match self.store.commit(cs).await {
             Ok(_) => Ok(()),
             Err(e) if e.kind() == StoreErrorKind::Duplicate => Err(DirectoryError::IdentifierTaken),

@@ -7,7 +7,6 @@ use tenantry_identity::{Email, ExternalId, Profile, UserId, UserKind, Username};
 
 use crate::changeset::Changeset;
 use crate::directory::{Caller, Directory, DirectoryError, retrying};
-use crate::error::StoreErrorKind;
 use crate::records::{Record, UserRecord};
 use crate::store::ListOf;
 
@@ -127,10 +126,7 @@ impl Directory {
         );
         cs.update(Record::User(record.clone()), version)
             .audit(event);
-        match self.store.commit(cs).await {
-            Ok(_) => Ok(record),
-            Err(e) if e.kind() == StoreErrorKind::Duplicate => Err(DirectoryError::IdentifierTaken),
-            Err(e) => Err(e.into()),
-        }
+        self.commit_claims(cs).await?;
+        Ok(record)
     }
 }

@@ -468,7 +468,7 @@ impl Directory {
                 continue;
             }
             if !all.is_empty() {
-                self.commit_new_users(all).await?;
+                self.commit_claims(all).await?;
             }
             outcome.created.extend(created);
             outcome.skipped.extend(refused);

@@ -58,12 +58,9 @@ impl Directory {
             let (record, _) = self.user(user).await?;
             let is_member = self
                 .store
-                .list(&crate::store::ListOf::GroupsOfUser(user))
+                .get(&crate::records::RecordKey::Membership(group, user))
                 .await?
-                .iter()
-                .any(|m| {
-                    matches!(&m.value, crate::records::Record::Membership(m) if m.group == group)
-                });
+                .is_some();
             let sees = record.account.capabilities().may_sign_in
                 && (is_member || record.user.org() == g.org)
                 && tenantry_access::sees_group(record.user.kind(), is_member, &g);

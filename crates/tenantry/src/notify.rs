@@ -8,12 +8,12 @@
 use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
-use tenantry_credentials::{RawToken, TokenHash, TokenPurpose, issue_token};
+use tenantry_credentials::{RawToken, TokenPurpose, issue_token};
 use tenantry_identity::UserId;
 
 use crate::changeset::Changeset;
 use crate::directory::{Caller, Directory, DirectoryError, retrying};
-use crate::records::{Record, RecordKey, UserRecord};
+use crate::records::{Record, UserRecord};
 use crate::render::{Locale, MessageContext, MessageKind};
 
 /// A kind of optional message.
@@ -147,13 +147,7 @@ impl Directory {
 
     async fn settings_link_owner(&self, raw: &RawToken) -> Result<UserId, DirectoryError> {
         let purpose = TokenPurpose::NotificationSettings;
-        let found = self
-            .store
-            .get(&RecordKey::Token(TokenHash::of(purpose, raw)))
-            .await?;
-        let Some(Record::Token(token)) = found.map(|v| v.value) else {
-            return Err(DirectoryError::InvalidLink);
-        };
+        let (token, _) = self.stored_token(raw, purpose).await?;
         token
             .check(raw, purpose, None, self.clock.now())
             .map_err(|_| DirectoryError::InvalidLink)

@@ -105,14 +105,7 @@ pub async fn dispatch(
                 cs.update(Record::Outbox(withdrawn), due.version);
                 match store.commit(cs).await {
                     Ok(_) => report.withdrawn += 1,
-                    Err(e)
-                        if matches!(
-                            e.kind(),
-                            StoreErrorKind::Conflict | StoreErrorKind::NotFound
-                        ) =>
-                    {
-                        report.skipped += 1
-                    }
+                    Err(e) if taken_meanwhile(&e) => report.skipped += 1,
                     Err(e) => return Err(e),
                 }
                 continue;
@@ -128,12 +121,7 @@ pub async fn dispatch(
         lease.update(Record::Outbox(leased.clone()), due.version);
         let version = match store.commit(lease).await {
             Ok(c) => c.versions.first().map_or(due.version + 1, |(_, v)| *v),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    StoreErrorKind::Conflict | StoreErrorKind::NotFound
-                ) =>
-            {
+            Err(e) if taken_meanwhile(&e) => {
                 report.skipped += 1;
                 continue;
             }
@@ -181,6 +169,15 @@ pub async fn dispatch(
         store.commit(outcome).await?;
     }
     Ok(report)
+}
+
+/// Whether a write to a due message lost to another dispatcher (or to a change that
+/// withdrew or removed the message meanwhile).
+fn taken_meanwhile(e: &StoreError) -> bool {
+    matches!(
+        e.kind(),
+        StoreErrorKind::Conflict | StoreErrorKind::NotFound
+    )
 }
 
 fn email_of(m: &OutboxMessage) -> EmailMessage {
