@@ -616,6 +616,26 @@ impl Directory {
         ),
         DirectoryError,
     > {
+        let mut records = Vec::with_capacity(users.len());
+        for &u in users {
+            if let Ok((record, _)) = self.user(u).await {
+                records.push(record);
+            }
+        }
+        self.access_model_of(&records).await
+    }
+
+    /// [`Self::access_model`] for users whose records the caller has already read.
+    pub(crate) async fn access_model_of(
+        &self,
+        users: &[UserRecord],
+    ) -> Result<
+        (
+            AccessModel,
+            std::collections::HashMap<OrgId, (OrgRecord, u64)>,
+        ),
+        DirectoryError,
+    > {
         let mut model = AccessModel::new();
         let mut orgs = std::collections::HashMap::new();
         for o in self.store.orgs().await? {
@@ -623,10 +643,8 @@ impl Directory {
             model.entitle(o.value.org.id, o.value.entitlements.iter().cloned());
             orgs.insert(o.value.org.id, (o.value, o.version));
         }
-        for &u in users {
-            let Ok((record, _)) = self.user(u).await else {
-                continue;
-            };
+        for record in users {
+            let u = record.user.id();
             model.add_user(u, record.user.kind(), record.user.org());
             model.set_dormant(u, !counts_as_admin(&record.account));
             for g in self.store.list(&ListOf::GrantsOfUser(u)).await? {

@@ -79,7 +79,8 @@ impl Directory {
             ExportKind::Users | ExportKind::AccessReview => Vec::new(),
         };
         let mut rows = Vec::new();
-        let mut ids = Vec::new();
+        // The access review's permissions need the users themselves.
+        let mut reviewed = Vec::new();
         let mut after = None;
         loop {
             let page = self
@@ -98,17 +99,19 @@ impl Directory {
                         .await?,
                 );
             }
-            ids.extend(page.items.iter().map(|u| u.value.user.id()));
+            if kind == ExportKind::AccessReview {
+                reviewed.extend(page.items.into_iter().map(|u| u.value));
+            }
             match page.next {
                 Some(n) => after = Some(n),
                 None => break,
             }
         }
         if kind == ExportKind::AccessReview {
-            let (model, _) = self.access_model(&ids).await?;
+            let (model, _) = self.access_model_of(&reviewed).await?;
             let resolver = tenantry_access::Resolver::compile(&self.catalog, &model)?;
-            for (row, user) in rows.iter_mut().zip(&ids) {
-                let held = resolver.effective(*user, tenantry_access::Target::Org(org));
+            for (row, user) in rows.iter_mut().zip(&reviewed) {
+                let held = resolver.effective(user.user.id(), tenantry_access::Target::Org(org));
                 row.permissions = self
                     .catalog
                     .keys(held)
