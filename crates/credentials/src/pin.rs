@@ -249,6 +249,18 @@ impl PinRecord {
         }
     }
 
+    /// Whether `candidate` is this PIN, compared in constant time, without counting
+    /// anything: for callers that keep the failure count elsewhere (the directory counts it
+    /// per user in its attempt records, so that a wrong PIN and an unknown placeholder cost
+    /// the same store work). A locked record answers [`CredentialError::PinLocked`].
+    pub fn matches(&self, candidate: &Pin, keys: &[PinKey]) -> Result<bool, CredentialError> {
+        if self.is_locked() {
+            return Err(CredentialError::PinLocked);
+        }
+        let actual = self.sealed.open(self.user, keys)?;
+        Ok(ct_eq_str(actual.expose(), candidate.expose()))
+    }
+
     /// Opens the PIN for the export.
     pub fn reveal(&self, keys: &[PinKey]) -> Result<Pin, CredentialError> {
         self.sealed.open(self.user, keys)

@@ -134,6 +134,10 @@ fn pins_are_sealed_per_user_and_lock_after_ten_failures() {
         "00000000"
     })
     .unwrap();
+    // `matches` compares without counting (for callers that count elsewhere).
+    assert_eq!(record.matches(&pin, &keys), Ok(true));
+    assert_eq!(record.matches(&wrong, &keys), Ok(false));
+    assert_eq!(record.failures(), 0);
     for i in 1..MAX_PIN_FAILURES {
         assert_eq!(
             record.verify(&wrong, &keys),
@@ -146,6 +150,7 @@ fn pins_are_sealed_per_user_and_lock_after_ten_failures() {
         Err(CredentialError::PinLocked)
     );
     assert_eq!(record.verify(&pin, &keys), Err(CredentialError::PinLocked));
+    assert_eq!(record.matches(&pin, &keys), Err(CredentialError::PinLocked));
     assert!(record.is_locked());
     // An admin reset issues a new PIN and unlocks.
     let (mut record, new_pin) =

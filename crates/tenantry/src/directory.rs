@@ -1608,8 +1608,9 @@ impl Directory {
 
     /// Seed 000's "Change password (for PIN users)": the placeholder email and the PIN set a
     /// new password (and activate the account the first time). The PIN stays valid. Wrong
-    /// PINs are counted; the tenth locks the PIN until an admin resets it. Unknown addresses,
-    /// wrong PINs and locked PINs all get [`DirectoryError::InvalidCredentials`].
+    /// PINs are counted per user; the tenth locks the PIN until an admin resets it. Unknown
+    /// addresses, wrong PINs and locked PINs all get [`DirectoryError::InvalidCredentials`],
+    /// after the same store work (an unknown address is counted and locks alike).
     #[tracing::instrument(
         name = "tenantry",
         skip_all,
@@ -1643,36 +1644,44 @@ impl Directory {
             .user_by_login(&tenantry_identity::LoginKey::Email(email.key()))
             .await?
             .filter(|u| u.value.user.kind() == UserKind::Pin);
-        // A known and an unknown placeholder cost the same: two reads, and on failure one
-        // commit with a `pin.failed` audit event (for a known one also the failure count).
+        // A known and an unknown placeholder cost the same: three reads (the user, the
+        // failure count, the PIN) and one commit on failure, which counts it and audits
+        // `pin.failed`. The count is the user's (a renamed user keeps it, a reset clears it);
+        // an unknown address gets its own, so it locks alike.
+        let attempts_key = found.as_ref().map_or_else(
+            || format!("pin:{}", email.key()),
+            |u| pin_attempts_key(u.value.user.id()),
+        );
+        let (mut attempts, attempts_version) = self.attempts(&attempts_key).await?;
         let pin_owner = found
             .as_ref()
             .map_or(UserId::from_uuid(Uuid::nil()), |u| u.value.user.id());
+        let owner_org = found.as_ref().map(|u| u.value.user.org());
         let stored = self.store.get(&RecordKey::Pin(pin_owner)).await?;
-        let failed = |caller: Caller, org, subject| {
-            let mut cs = Changeset::new();
-            cs.audit(self.audit(caller, org, subject, "pin.failed"));
-            cs
+        let locked = attempts.failures >= tenantry_credentials::MAX_PIN_FAILURES;
+        let verified = match (&found, stored.map(|v| v.value)) {
+            (Some(_), Some(Record::Pin(record))) if !locked => {
+                match record.matches(&pin, &self.config.pin_keys) {
+                    Ok(matched) => matched,
+                    Err(CredentialError::PinLocked) => false,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            _ => false,
         };
-        let (Some(found), Some(stored)) = (found, stored) else {
-            self.store
-                .commit(failed(Caller::System, None, None))
-                .await?;
+        let Some(found) = found.filter(|_| verified) else {
+            let mut cs = Changeset::new();
+            if !locked {
+                attempts.failures = attempts.failures.saturating_add(1);
+                attempts.last_failure = Some(now);
+                cs.put(Record::Attempts(attempts_key, attempts), attempts_version);
+            }
+            let owner = (pin_owner != UserId::from_uuid(Uuid::nil())).then_some(pin_owner);
+            cs.audit(self.audit(Caller::System, owner_org, owner, "pin.failed"));
+            self.store.commit(cs).await?;
             return Err(DirectoryError::InvalidCredentials);
         };
         let user_id = found.value.user.id();
-        let Record::Pin(mut pin_record) = stored.value else {
-            return Err(DirectoryError::InvalidCredentials);
-        };
-        if let Err(e) = pin_record.verify(&pin, &self.config.pin_keys) {
-            if matches!(e, CredentialError::Mismatch(_) | CredentialError::PinLocked) {
-                let mut cs = failed(Caller::System, Some(found.value.user.org()), Some(user_id));
-                cs.update(Record::Pin(pin_record), stored.version);
-                self.store.commit(cs).await?;
-                return Err(DirectoryError::InvalidCredentials);
-            }
-            return Err(e.into());
-        }
         let mut record = found.value;
         let (org, _) = self.org(record.user.org()).await?;
         if !record.account.activated() {
@@ -1693,8 +1702,10 @@ impl Directory {
         self.check_password(password, &record.user, &org.org.name)?;
         record.password = Some(self.hash(password).await?);
         let mut cs = Changeset::new();
-        cs.update(Record::Pin(pin_record), stored.version)
-            .update(Record::User(record), found.version)
+        if let Some(version) = attempts_version.filter(|_| attempts != Attempts::default()) {
+            cs.update(Record::Attempts(attempts_key, Attempts::default()), version);
+        }
+        cs.update(Record::User(record), found.version)
             .audit(self.audit(
                 Caller::User(user_id),
                 Some(org.org.id),
@@ -1741,7 +1752,12 @@ impl Directory {
                 rng,
             )
         })?;
+        let attempts_key = pin_attempts_key(user.id());
+        let (_, attempts_version) = self.attempts(&attempts_key).await?;
         let mut cs = Changeset::new();
+        if let Some(version) = attempts_version {
+            cs.update(Record::Attempts(attempts_key, Attempts::default()), version);
+        }
         cs.put(Record::Pin(record), version).audit(self.audit(
             caller,
             Some(user.org()),
@@ -3179,4 +3195,10 @@ pub struct AccountChange {
 
 fn event_name(event: Event) -> String {
     event.kind().to_string().replace(' ', "_")
+}
+
+/// Where a PIN user's wrong PINs are counted: per user, so a renamed placeholder keeps the
+/// count and nobody can lock a placeholder before its user exists.
+fn pin_attempts_key(user: UserId) -> String {
+    format!("pin:user:{user}")
 }

@@ -3212,6 +3212,110 @@ async fn seed_000_renaming_a_pin_user_keeps_the_placeholder_unless_asked() {
 }
 
 #[tokio::test]
+async fn wrong_pins_are_counted_per_user_and_unknown_addresses_lock_alike() {
+    let w = world().await;
+    enable_pin_users(&w).await;
+    let pw = Password::new("assembly line shift password");
+    let wrong = |p: &tenantry_credentials::Pin| {
+        if p.expose() == "11112222" {
+            "22221111"
+        } else {
+            "11112222"
+        }
+    };
+    // Ten guesses at an address nobody has yet: it answers as a locked PIN would...
+    for _ in 0..10 {
+        assert!(matches!(
+            w.dir
+                .set_password_with_pin("max.muster@pins.acme.example", "11112222", &pw)
+                .await,
+            Err(DirectoryError::InvalidCredentials)
+        ));
+    }
+    // ...but the user who later gets that address is not locked by them.
+    let max = w
+        .dir
+        .create_user(
+            Caller::User(w.admin),
+            w.org,
+            pin_user("Max", "Muster", "4711"),
+        )
+        .await
+        .unwrap();
+    let address = max.placeholder_email.clone().unwrap().to_string();
+    assert_eq!(address, "max.muster@pins.acme.example");
+    let pin = max.pin.unwrap();
+    let fail = |times: usize, address: String| {
+        let (w, pw, wrong) = (&w, &pw, wrong(&pin));
+        async move {
+            for _ in 0..times {
+                let outcome = w.dir.set_password_with_pin(&address, wrong, pw).await;
+                assert!(matches!(outcome, Err(DirectoryError::InvalidCredentials)));
+            }
+        }
+    };
+    fail(9, address.clone()).await;
+    // Nine failures, then the right PIN: it works and the count starts over.
+    assert_eq!(
+        w.dir
+            .set_password_with_pin(&address, pin.expose(), &pw)
+            .await
+            .unwrap(),
+        max.id
+    );
+    fail(9, address.clone()).await;
+    assert!(
+        w.dir
+            .set_password_with_pin(&address, pin.expose(), &pw)
+            .await
+            .is_ok()
+    );
+    // Ten in a row lock it; a new placeholder does not unlock it (the count is the user's).
+    fail(10, address.clone()).await;
+    let regenerate = UserUpdate {
+        profile: Some(Profile {
+            first_name: Some(NamePart::parse("Max").unwrap()),
+            last_name: Some(NamePart::parse("Mustermann").unwrap()),
+            ..Profile::default()
+        }),
+        regenerate_placeholder: true,
+        ..UserUpdate::default()
+    };
+    let renamed = w
+        .dir
+        .update_user(Caller::User(w.admin), max.id, regenerate)
+        .await
+        .unwrap();
+    let address = renamed
+        .user
+        .identifiers()
+        .placeholder_email
+        .clone()
+        .unwrap()
+        .to_string();
+    assert_eq!(address, "max.mustermann@pins.acme.example");
+    assert!(matches!(
+        w.dir
+            .set_password_with_pin(&address, pin.expose(), &pw)
+            .await,
+        Err(DirectoryError::InvalidCredentials)
+    ));
+    // The admin's reset lifts the lock.
+    let new_pin = w
+        .dir
+        .reset_pin(Caller::User(w.admin), max.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        w.dir
+            .set_password_with_pin(&address, new_pin.expose(), &pw)
+            .await
+            .unwrap(),
+        max.id
+    );
+}
+
+#[tokio::test]
 async fn seed_001_access_review_lists_kind_state_last_sign_in_and_permissions() {
     let w = world_with(agency_catalog()).await;
     let admin = Caller::User(w.admin);

@@ -231,17 +231,36 @@ fn detached_use_cases_outside_a_runtime_are_an_error_not_a_panic() {
 struct Counting {
     inner: MemoryStore,
     reads: std::sync::atomic::AtomicUsize,
-    commits: std::sync::atomic::AtomicUsize,
+    /// Each commit's shape: the kind of every record written and whether it was new, the
+    /// deletions, the audit events.
+    commits: std::sync::Mutex<Vec<String>>,
 }
 
 impl Counting {
     fn read(&self) {
         self.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
-    fn take(&self) -> (usize, usize) {
-        use std::sync::atomic::Ordering::SeqCst;
-        (self.reads.swap(0, SeqCst), self.commits.swap(0, SeqCst))
+    fn take(&self) -> (usize, Vec<String>) {
+        let reads = self.reads.swap(0, std::sync::atomic::Ordering::SeqCst);
+        (reads, std::mem::take(&mut *self.commits.lock().unwrap()))
     }
+}
+
+fn shape(cs: &Changeset) -> String {
+    let puts: Vec<String> = cs
+        .puts
+        .iter()
+        .map(|(record, expect)| {
+            let key = format!("{:?}", record.key());
+            let kind = key.split('(').next().unwrap_or_default().to_owned();
+            format!("{kind}:{}", matches!(expect, Expect::Absent))
+        })
+        .collect();
+    format!(
+        "puts {puts:?}, {} deletes, {} audit events",
+        cs.deletes.len(),
+        cs.audit.len()
+    )
 }
 
 #[async_trait::async_trait]
@@ -289,15 +308,16 @@ impl Store for Counting {
         self.inner.audit(q).await
     }
     async fn commit(&self, cs: Changeset) -> Result<Committed, StoreError> {
-        self.commits
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.commits.lock().unwrap().push(shape(&cs));
         self.inner.commit(cs).await
     }
 }
 
 /// The PIN flow costs the same store work for a known placeholder with a wrong PIN, an
-/// unknown placeholder, and a standard user's email: two reads and one commit each (its
-/// cost is the store's, not a hash's, so it is counted rather than timed).
+/// unknown placeholder, and a standard user's email: three reads and one commit each, and
+/// the commits write the same kinds of records the same way (its cost is the store's, not a
+/// hash's, so it is counted here; `tenantry-sqlx`'s `pin_timing` test times it on SQLite).
+/// The first attempt at each creates its failure count, the second updates it.
 #[tokio::test]
 async fn the_pin_flow_does_the_same_store_work_for_unknown_placeholders() {
     let store = Arc::new(Counting::default());
@@ -325,25 +345,28 @@ async fn the_pin_flow_does_the_same_store_work_for_unknown_placeholders() {
         "00000000"
     };
     let pw = Password::new("assembly line shift password");
-    let mut costs = Vec::new();
-    for who in [
-        placeholder.as_str(),
-        "nobody@pins.acme.example",
-        "ada@acme.example",
-    ] {
-        store.take();
-        let outcome = dir.set_password_with_pin(who, wrong, &pw).await;
+    for attempt in ["first", "second"] {
+        let mut costs = Vec::new();
+        for who in [
+            placeholder.as_str(),
+            "nobody@pins.acme.example",
+            "ada@acme.example",
+        ] {
+            store.take();
+            let outcome = dir.set_password_with_pin(who, wrong, &pw).await;
+            assert!(
+                matches!(outcome, Err(DirectoryError::InvalidCredentials)),
+                "{who}: {outcome:?}"
+            );
+            costs.push((who, store.take()));
+        }
         assert!(
-            matches!(outcome, Err(DirectoryError::InvalidCredentials)),
-            "{who}: {outcome:?}"
+            costs.iter().all(|(_, c)| *c == costs[0].1),
+            "{attempt} attempt: store work differs: {costs:#?}"
         );
-        costs.push((who, store.take()));
+        assert_eq!(costs[0].1.0, 3);
+        assert_eq!(costs[0].1.1.len(), 1);
     }
-    assert!(
-        costs.iter().all(|(_, c)| *c == costs[0].1),
-        "store work differs: {costs:?}"
-    );
-    assert_eq!(costs[0].1, (2, 1));
     // And the right PIN still works afterwards.
     assert_eq!(
         dir.set_password_with_pin(&placeholder, pin.expose(), &pw)

@@ -95,6 +95,7 @@ pub async fn world(store: Arc<dyn Store>, throttle: ThrottlePolicy) -> World {
     let mut config = DirectoryConfig::new(LinkBuilder::new("https://app.example").unwrap());
     config.hash_params = HashParams::INSECURE_FAST_FOR_TESTS;
     config.throttle = throttle;
+    config.pin_keys = vec![tenantry_credentials::PinKey::new(1, &[3; 32]).unwrap()];
     let dir = Directory::new(store.clone(), catalog(), clock, config).unwrap();
     let tag = unique_tag();
     let (org, admin) = dir
