@@ -29,6 +29,9 @@ pub struct Group {
     /// Members see each other's requests (seed 004's occupant groups).
     #[serde(default)]
     pub members_share_requests: bool,
+    /// The id a provisioning system (SCIM's `externalId`) knows it by.
+    #[serde(default)]
+    pub external_id: Option<crate::ExternalId>,
     /// When it was created.
     pub created_at: DateTime<Utc>,
     /// The stored version.
@@ -47,6 +50,7 @@ impl Group {
             archived: false,
             locations: LocationScope::None,
             members_share_requests: false,
+            external_id: None,
             created_at: now,
             version: 0,
         }

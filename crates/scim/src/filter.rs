@@ -61,6 +61,25 @@ impl AttrPath {
         }
     }
 
+    /// Parses a plain attribute path (`userName`, `name.givenName`, or one prefixed by a
+    /// schema URI), as `sortBy`, `attributes` and `excludedAttributes` name them.
+    pub fn parse(input: &str) -> Result<Self, FilterError> {
+        let path = PatchPath::parse(input)?;
+        if path.filter.is_some() {
+            return Err(FilterError {
+                position: 0,
+                problem: "an attribute path, without a value filter",
+            });
+        }
+        Ok(path.attr)
+    }
+
+    /// Every value this path reaches in `resource` (each value's sub-attribute for a
+    /// multi-valued attribute; its `value`s without one).
+    pub fn values<'v>(&self, resource: &'v Value) -> Vec<&'v Value> {
+        values(resource, self)
+    }
+
     /// Whether this path names `name` (and `sub`), ignoring case and the URI.
     pub fn matches_name(&self, name: &str, sub: Option<&str>) -> bool {
         self.name.eq_ignore_ascii_case(name)

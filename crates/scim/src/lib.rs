@@ -1,11 +1,20 @@
 //! # tenantry-scim
 //!
 //! SCIM 2.0 (RFC 7643/7644) provisioning on top of the tenantry directory, for identity
-//! providers such as Entra ID and Okta. This release holds three modules: [`filter`], the
-//! parser, printer and evaluator of SCIM filters and PATCH paths; [`patch`], PATCH
-//! operations applied to a resource's JSON; and [`user`], SCIM Users to and from tenantry
-//! users. Groups, the use cases behind each endpoint and the axum router are not written
-//! yet.
+//! providers such as Entra ID and Okta:
+//!
+//! - [`service`]: every endpoint (`/Users`, `/Groups`, `.search`, `/ServiceProviderConfig`,
+//!   `/ResourceTypes`, `/Schemas`) as one framework-free request handler over a
+//!   [`Directory`](tenantry::Directory), with bearer tokens per organization; every change is
+//!   the directory's, so permission-checked, audited and following the lifecycle rules;
+//! - [`router`] (feature `axum`): the same as an axum router;
+//! - [`filter`]: the parser, printer and evaluator of SCIM filters and PATCH paths;
+//! - [`patch`]: PATCH operations applied to a resource's JSON;
+//! - [`user`], [`group`]: SCIM resources to and from tenantry users and groups;
+//! - [`schema`]: what the server publishes about itself, and why it lists what it lists.
+//!
+//! The `scim_server` example serves it on SQLite; `.ci/run` checks it with the scim2-tester
+//! compliance checker. Bulk operations and password changes are not offered.
 //!
 //! ```
 //! use tenantry_scim::filter::{Filter, PatchPath};
@@ -28,5 +37,10 @@
 //! ```
 
 pub mod filter;
+pub mod group;
 pub mod patch;
+#[cfg(feature = "axum")]
+pub mod router;
+pub mod schema;
+pub mod service;
 pub mod user;

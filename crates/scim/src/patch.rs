@@ -95,6 +95,10 @@ fn apply_one(resource: &mut Value, op: &Value, index: usize) -> Result<(), Patch
     let path = match crate::filter::member(op, "path") {
         None | Some(Value::Null) => None,
         Some(Value::String(p)) if p.trim().is_empty() => None,
+        // A path naming a whole extension (`urn:...:enterprise:2.0:User`).
+        Some(Value::String(p)) if extension_uri(p.trim()) => {
+            return whole_extension(resource, kind, p.trim(), value, index);
+        }
         Some(Value::String(p)) => {
             Some(PatchPath::parse(p).map_err(|e| PatchError::new("invalidPath", index, e))?)
         }
@@ -121,24 +125,10 @@ fn apply_one(resource: &mut Value, op: &Value, index: usize) -> Result<(), Patch
             for (key, v) in fields {
                 // An extension's URI alone (its last segment a schema name such as `User`)
                 // with its object: the attributes inside go into the extension.
-                let uri_alone = key.starts_with("urn:")
-                    && key
-                        .rsplit(':')
-                        .next()
-                        .is_some_and(|last| last.starts_with(|c: char| c.is_ascii_uppercase()));
-                if uri_alone && let Value::Object(inner) = v {
-                    for (name, iv) in inner {
-                        let p = PatchPath {
-                            attr: AttrPath {
-                                uri: Some(key.clone()),
-                                name: name.clone(),
-                                sub: None,
-                            },
-                            filter: None,
-                            sub: None,
-                        };
-                        at_path(resource, kind, &p, Some(iv), index)?;
-                    }
+                if extension_uri(key)
+                    && let Value::Object(inner) = v
+                {
+                    extension_attributes(resource, kind, key, inner, index)?;
                     continue;
                 }
                 let target =
@@ -158,6 +148,85 @@ fn apply_one(resource: &mut Value, op: &Value, index: usize) -> Result<(), Patch
             at_path(resource, kind, &path, value, index)
         }
     }
+}
+
+/// Whether `key` is an extension's URI alone (its last segment a schema name such as
+/// `User`), not an attribute inside one.
+fn extension_uri(key: &str) -> bool {
+    key.len() > 4
+        && key[..4].eq_ignore_ascii_case("urn:")
+        && !key.contains(":core:")
+        && key
+            .rsplit(':')
+            .next()
+            .is_some_and(|last| last.starts_with(|c: char| c.is_ascii_uppercase()))
+}
+
+/// An operation on a whole extension: remove drops it, replace sets it, add merges into it.
+fn whole_extension(
+    resource: &mut Value,
+    kind: Kind,
+    uri: &str,
+    value: Option<&Value>,
+    index: usize,
+) -> Result<(), PatchError> {
+    let Some(obj) = resource.as_object_mut() else {
+        return Err(PatchError::new(
+            "invalidValue",
+            index,
+            "the resource is not an object",
+        ));
+    };
+    let existing = obj.keys().find(|k| k.eq_ignore_ascii_case(uri)).cloned();
+    match kind {
+        Kind::Remove => {
+            if let Some(k) = existing {
+                obj.remove(&k);
+            }
+            if let Some(Value::Array(schemas)) = obj.get_mut("schemas") {
+                schemas.retain(|s| !s.as_str().is_some_and(|s| s.eq_ignore_ascii_case(uri)));
+            }
+            Ok(())
+        }
+        Kind::Add | Kind::Replace => {
+            let Some(Value::Object(inner)) = value else {
+                return Err(PatchError::new(
+                    "invalidValue",
+                    index,
+                    "an extension's value must be an object",
+                ));
+            };
+            if kind == Kind::Replace
+                && let Some(k) = existing
+            {
+                obj.remove(&k);
+            }
+            extension_attributes(resource, Kind::Add, uri, inner, index)
+        }
+    }
+}
+
+/// Applies `kind` to each attribute of `inner` inside the extension `uri`.
+fn extension_attributes(
+    resource: &mut Value,
+    kind: Kind,
+    uri: &str,
+    inner: &Map<String, Value>,
+    index: usize,
+) -> Result<(), PatchError> {
+    for (name, value) in inner {
+        let path = PatchPath {
+            attr: AttrPath {
+                uri: Some(uri.to_owned()),
+                name: name.clone(),
+                sub: None,
+            },
+            filter: None,
+            sub: None,
+        };
+        at_path(resource, kind, &path, Some(value), index)?;
+    }
+    Ok(())
 }
 
 /// The object an attribute path lives in: the resource, or an extension's object (created

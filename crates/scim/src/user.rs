@@ -5,15 +5,15 @@
 //! | --- | --- |
 //! | `id` | the user's id |
 //! | `externalId` | `LoginIdentifiers::external_id` |
-//! | `userName` | the sign-in email, else the username, else a PIN user's placeholder email |
+//! | `userName` | the username, else the sign-in email, else a PIN user's placeholder email |
 //! | `name.givenName`, `name.familyName` | first and last name |
 //! | `displayName` | the display name |
 //! | `emails` (primary, or the first) | the sign-in email |
 //! | `phoneNumbers` (primary, or the first) | the phone, E.164 (national numbers in the organization's region) |
 //! | `preferredLanguage` | the language (BCP 47) |
-//! | `active` | the account is active (`"True"`/`"False"` strings accepted, as Entra ID sends) |
-//! | enterprise `department` | the department's name |
-//! | tenantry `kind`, `department`, `jobProfile` | the user kind (consumer, PIN, ...), department and job profile names |
+//! | `active` | the administrative status: false when the account is switched off (inactive) or blocked, true otherwise, also before the first sign-in (`"True"`/`"False"` strings accepted, as Entra ID sends) |
+//! | enterprise `department` | the department's name (tenantry's `department` is read too) |
+//! | tenantry `kind`, `jobProfile` | the user kind (consumer, PIN, ...; written only when not standard) and the job profile's name |
 
 use serde_json::{Map, Value, json};
 use tenantry::UserRecord;
@@ -21,6 +21,7 @@ use tenantry_identity::{
     DisplayName, Email, ExternalId, Language, LoginIdentifiers, NamePart, Phone, PhoneRegion,
     Profile, UserKind, Username,
 };
+use tenantry_lifecycle::AccountState;
 
 use crate::filter::member;
 
@@ -194,10 +195,10 @@ pub fn user_to_scim(record: &UserRecord, names: &Names<'_>, base_url: &str) -> V
     let profile = user.profile();
     let id = user.id().to_string();
     let user_name = ids
-        .email
+        .username
         .as_ref()
-        .map(|e| e.as_str().to_owned())
-        .or_else(|| ids.username.as_ref().map(|u| u.as_str().to_owned()))
+        .map(|u| u.as_str().to_owned())
+        .or_else(|| ids.email.as_ref().map(|e| e.as_str().to_owned()))
         .or_else(|| {
             ids.placeholder_email
                 .as_ref()
@@ -205,10 +206,6 @@ pub fn user_to_scim(record: &UserRecord, names: &Names<'_>, base_url: &str) -> V
         })
         .unwrap_or_else(|| id.clone());
     let mut out = Map::new();
-    out.insert(
-        "schemas".into(),
-        json!([USER_SCHEMA, ENTERPRISE_USER, TENANTRY_USER]),
-    );
     out.insert("id".into(), json!(id));
     if let Some(x) = &ids.external_id {
         out.insert("externalId".into(), json!(x.as_str()));
@@ -230,36 +227,45 @@ pub fn user_to_scim(record: &UserRecord, names: &Names<'_>, base_url: &str) -> V
     if let Some(e) = &ids.email {
         out.insert(
             "emails".into(),
-            json!([{"value": e.as_str(), "type": "work", "primary": true}]),
+            json!([{"value": e.as_str(), "type": "work"}]),
         );
     }
     if let Some(p) = &profile.phone {
         out.insert(
             "phoneNumbers".into(),
-            json!([{"value": p.as_str(), "type": "work", "primary": true}]),
+            json!([{"value": p.as_str(), "type": "work"}]),
         );
     }
     if let Some(l) = &profile.language {
         out.insert("preferredLanguage".into(), json!(l.as_str()));
     }
+    // `active` is the administrative status: not switched off (inactive) or blocked. An
+    // account still waiting for its first sign-in is active in this sense.
     out.insert(
         "active".into(),
-        json!(record.account.state() == tenantry_lifecycle::AccountState::Active),
+        json!(!matches!(
+            record.account.state(),
+            AccountState::Inactive | AccountState::Blocked | AccountState::Deleted
+        )),
     );
-    let mut enterprise = Map::new();
+    let mut schemas = vec![USER_SCHEMA];
     if let Some(d) = names.department {
-        enterprise.insert("department".into(), json!(d));
+        out.insert(ENTERPRISE_USER.into(), json!({ "department": d }));
+        schemas.push(ENTERPRISE_USER);
     }
-    out.insert(ENTERPRISE_USER.into(), Value::Object(enterprise));
+    // The kind is only written when it is not the default (standard).
     let mut ext = Map::new();
-    ext.insert("kind".into(), json!(user.kind().as_str()));
-    if let Some(d) = names.department {
-        ext.insert("department".into(), json!(d));
+    if user.kind() != UserKind::Standard {
+        ext.insert("kind".into(), json!(user.kind().as_str()));
     }
     if let Some(j) = names.job_profile {
         ext.insert("jobProfile".into(), json!(j));
     }
-    out.insert(TENANTRY_USER.into(), Value::Object(ext));
+    if !ext.is_empty() {
+        out.insert(TENANTRY_USER.into(), Value::Object(ext));
+        schemas.push(TENANTRY_USER);
+    }
+    out.insert("schemas".into(), json!(schemas));
     let secs = chrono::SecondsFormat::Secs;
     out.insert(
         "meta".into(),

@@ -328,6 +328,12 @@ impl Directory {
         &self.store
     }
 
+    /// The clock it reads the time from (for adapters that stamp records they build, such
+    /// as a SCIM group).
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
     /// The public URL of the sign-up link with `code` (a department's, seed 003), under the
     /// configured base URL: `{base}/signup/{code}`. For posters,
     /// [`QrCode::encode`](tenantry_lifecycle::QrCode::encode) makes it a QR code (SVG or PNG).
@@ -2010,6 +2016,44 @@ impl Directory {
             Some(group.org),
             None,
             "group.updated",
+        ));
+        self.store.commit(cs).await?;
+        Ok(())
+    }
+
+    /// Deletes a group and its memberships (a SCIM `DELETE /Groups/{id}`); the members'
+    /// accounts stay. Use [`Self::update_group`] to archive a group instead, which keeps its
+    /// history. The caller must administer the group's organization.
+    #[tracing::instrument(
+        name = "tenantry",
+        skip_all,
+        fields(use_case = "delete_group"),
+        err(Display)
+    )]
+    pub async fn delete_group(
+        &self,
+        caller: Caller,
+        group: tenantry_identity::GroupId,
+    ) -> Result<(), DirectoryError> {
+        retrying!(self, self.try_delete_group(caller, group))
+    }
+
+    async fn try_delete_group(
+        &self,
+        caller: Caller,
+        id: tenantry_identity::GroupId,
+    ) -> Result<(), DirectoryError> {
+        let (group, version) = self.group(id).await?;
+        self.require_admin(caller, group.org).await?;
+        let mut cs = Changeset::new();
+        for membership in self.store.list(&ListOf::MembersOf(id)).await? {
+            cs.delete(membership.value.key(), membership.version);
+        }
+        cs.delete(RecordKey::Group(id), version).audit(self.audit(
+            caller,
+            Some(group.org),
+            None,
+            "group.deleted",
         ));
         self.store.commit(cs).await?;
         Ok(())
