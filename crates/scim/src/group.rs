@@ -108,7 +108,7 @@ pub fn group_to_scim(group: &Group, version: u64, members: &[UserId], base_url: 
         json!({
             "resourceType": "Group",
             "created": group.created_at.to_rfc3339_opts(secs, true),
-            "version": format!("W/\"{version}\""),
+            "version": crate::weak_etag(version),
             "location": format!("{base}/Groups/{id}"),
         }),
     );

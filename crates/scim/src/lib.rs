@@ -44,3 +44,8 @@ pub mod router;
 pub mod schema;
 pub mod service;
 pub mod user;
+
+/// A resource's `meta.version` and `ETag`: the stored version as a weak tag.
+pub(crate) fn weak_etag(version: u64) -> String {
+    format!("W/\"{version}\"")
+}

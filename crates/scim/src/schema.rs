@@ -268,7 +268,9 @@ pub fn service_provider_config(base_url: &str) -> Value {
 /// schema URN) in the User or Group schemas: `(caseExact, multiValued)`, for filters and
 /// sorting. Unknown attributes are `None`.
 pub fn attribute_traits(resource: &str, path: &str) -> Option<(bool, bool)> {
-    let schemas = schemas("");
+    // Asked once per comparison while a filter runs over a list: built once.
+    static SCHEMAS: std::sync::LazyLock<Vec<Value>> = std::sync::LazyLock::new(|| schemas(""));
+    let schemas = &*SCHEMAS;
     let (urn, rest) = split_urn(path);
     let candidates: Vec<&Value> = schemas
         .iter()

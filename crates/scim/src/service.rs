@@ -427,7 +427,7 @@ impl ScimService {
                                 body: None,
                             });
                         }
-                        let projected = params.projection.apply(resource, kind);
+                        let projected = params.projection.apply(resource);
                         let mut r = ScimResponse::json(200, projected);
                         r.etag = etag;
                         Ok(r)
@@ -697,14 +697,7 @@ impl ScimService {
             .into_iter()
             .skip(start - 1)
             .take(params.count)
-            .map(|v| {
-                let k = if type_of(&v) == "Group" {
-                    Kind::Groups
-                } else {
-                    Kind::Users
-                };
-                params.projection.apply(v, k)
-            })
+            .map(|v| params.projection.apply(v))
             .collect();
         Ok(ScimResponse {
             status: 200,
@@ -809,19 +802,29 @@ impl ScimService {
         Ok(created.id)
     }
 
-    async fn create_group(
+    /// Every member must be a user of the client's organization.
+    async fn check_members(
         &self,
         client: &ScimClient,
-        scim: ScimGroup,
-    ) -> Result<GroupId, ScimError> {
-        let caller = Self::caller(client);
-        for m in &scim.members {
+        members: &[UserId],
+    ) -> Result<(), ScimError> {
+        for m in members {
             self.user_record(client, &m.to_string())
                 .await
                 .map_err(|_| {
                     ScimError::bad("invalidValue", format!("members: no user {m} here"))
                 })?;
         }
+        Ok(())
+    }
+
+    async fn create_group(
+        &self,
+        client: &ScimClient,
+        scim: ScimGroup,
+    ) -> Result<GroupId, ScimError> {
+        let caller = Self::caller(client);
+        self.check_members(client, &scim.members).await?;
         let now = self.dir.clock().now();
         let id = GroupId::generate(now, &mut rand::rng());
         let mut group = Group::new(id, client.org, scim.name, now);
@@ -845,15 +848,7 @@ impl ScimService {
         next: impl Fn(&Value) -> Result<Value, ScimError>,
     ) -> Result<ScimResponse, ScimError> {
         let (current, tag) = self.one(client, kind, id).await?;
-        if let Some(expected) = if_match
-            && !etag_matches(expected, &tag)
-        {
-            return Err(ScimError::new(
-                412,
-                None,
-                "the resource changed since it was read",
-            ));
-        }
+        precondition(if_match, &tag)?;
         let wanted = next(&current)?;
         match kind {
             Kind::Users => self.replace_user(client, id, &current, &wanted).await?,
@@ -963,13 +958,7 @@ impl ScimService {
         let (group, _) = self.group_record(client, id).await?;
         let scim = group_from_scim(wanted)?;
         let caller = Self::caller(client);
-        for m in &scim.members {
-            self.user_record(client, &m.to_string())
-                .await
-                .map_err(|_| {
-                    ScimError::bad("invalidValue", format!("members: no user {m} here"))
-                })?;
-        }
+        self.check_members(client, &scim.members).await?;
         if scim.name != group.name || scim.external_id != group.external_id {
             let (name, external_id) = (scim.name.clone(), scim.external_id.clone());
             self.dir
@@ -1006,26 +995,18 @@ impl ScimService {
         id: &str,
         if_match: Option<&str>,
     ) -> Result<ScimResponse, ScimError> {
-        let (_, tag) = self.one(client, kind, id).await?;
-        if let Some(expected) = if_match
-            && !etag_matches(expected, &tag)
-        {
-            return Err(ScimError::new(
-                412,
-                None,
-                "the resource changed since it was read",
-            ));
-        }
         let caller = Self::caller(client);
         match kind {
             Kind::Users => {
                 let (record, _) = self.user_record(client, id).await?;
+                precondition(if_match, &crate::weak_etag(record.user.version()))?;
                 self.dir
                     .change_account(caller, record.user.id(), Event::Delete)
                     .await?;
             }
             Kind::Groups => {
-                let (group, _) = self.group_record(client, id).await?;
+                let (group, version) = self.group_record(client, id).await?;
+                precondition(if_match, &crate::weak_etag(version))?;
                 self.dir.delete_group(caller, group.id).await?;
             }
         }
@@ -1122,6 +1103,18 @@ fn case_exact(resource: &str, path: &AttrPath) -> bool {
         return true;
     }
     schema::attribute_traits(resource, &text).is_some_and(|(exact, _)| exact)
+}
+
+/// A change's `If-Match` precondition: 412 unless the header names the current `tag`.
+fn precondition(if_match: Option<&str>, tag: &str) -> Result<(), ScimError> {
+    match if_match {
+        Some(expected) if !etag_matches(expected, tag) => Err(ScimError::new(
+            412,
+            None,
+            "the resource changed since it was read",
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Whether an `If-Match`/`If-None-Match` header names `tag` (or is `*`).
@@ -1275,7 +1268,7 @@ fn set_param(p: &mut ListParams, key: &str, value: &Value) -> Result<(), ScimErr
 impl Projection {
     /// Keeps the requested attributes (plus `id` and `schemas`, always returned), or drops
     /// the excluded ones.
-    fn apply(&self, resource: Value, _kind: Kind) -> Value {
+    fn apply(&self, resource: Value) -> Value {
         let Value::Object(obj) = resource else {
             return resource;
         };

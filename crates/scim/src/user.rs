@@ -273,7 +273,7 @@ pub fn user_to_scim(record: &UserRecord, names: &Names<'_>, base_url: &str) -> V
             "resourceType": "User",
             "created": user.created_at().to_rfc3339_opts(secs, true),
             "lastModified": user.updated_at().to_rfc3339_opts(secs, true),
-            "version": format!("W/\"{}\"", user.version()),
+            "version": crate::weak_etag(user.version()),
             "location": format!("{}/Users/{id}", base_url.trim_end_matches('/')),
         }),
     );

@@ -1654,15 +1654,11 @@ impl Directory {
         // failure count, the PIN) and one commit on failure, which counts it and audits
         // `pin.failed`. The count is the user's (a renamed user keeps it, a reset clears it);
         // an unknown address gets its own, so it locks alike.
-        let attempts_key = found.as_ref().map_or_else(
-            || format!("pin:{}", email.key()),
-            |u| pin_attempts_key(u.value.user.id()),
-        );
+        let owner = found.as_ref().map(|u| u.value.user.id());
+        let attempts_key = owner.map_or_else(|| format!("pin:{}", email.key()), pin_attempts_key);
         let (mut attempts, attempts_version) = self.attempts(&attempts_key).await?;
-        let pin_owner = found
-            .as_ref()
-            .map_or(UserId::from_uuid(Uuid::nil()), |u| u.value.user.id());
         let owner_org = found.as_ref().map(|u| u.value.user.org());
+        let pin_owner = owner.unwrap_or(UserId::from_uuid(Uuid::nil()));
         let stored = self.store.get(&RecordKey::Pin(pin_owner)).await?;
         let locked = attempts.failures >= tenantry_credentials::MAX_PIN_FAILURES;
         let verified = match (&found, stored.map(|v| v.value)) {
@@ -1682,7 +1678,6 @@ impl Directory {
                 attempts.last_failure = Some(now);
                 cs.put(Record::Attempts(attempts_key, attempts), attempts_version);
             }
-            let owner = (pin_owner != UserId::from_uuid(Uuid::nil())).then_some(pin_owner);
             cs.audit(self.audit(Caller::System, owner_org, owner, "pin.failed"));
             self.store.commit(cs).await?;
             return Err(DirectoryError::InvalidCredentials);
