@@ -148,17 +148,21 @@ struct CompiledGrant {
     scope: Scope,
     /// What the grant names (roles expanded) within the anchor organization's entitlements.
     usable: PermSet,
+    /// Index into `role_keys` of the grant's only role, when it names exactly one role and
+    /// no permission directly: then an allowance needs nothing from `grant_cold`.
+    sole_role: Option<u16>,
+    /// Whether `named` (in `grant_cold`) equals `usable`: then a denial needs nothing from it.
+    all_usable: bool,
 }
 
-/// The part of a grant only explanations and guards read.
+/// What explanations read of a grant when its compiled form does not settle them.
 #[derive(Clone, Debug)]
-struct GrantMeta {
-    /// What the grant names (roles expanded).
+struct GrantCold {
+    /// What the grant names (roles expanded), entitled or not.
     named: PermSet,
+    /// What it names directly.
     direct: PermSet,
     roles: Vec<(RoleKey, PermSet)>,
-    user: UserId,
-    org_id: OrgId,
 }
 
 #[derive(Clone, Debug)]
@@ -170,13 +174,16 @@ struct OrgNode {
     entitled: PermSet,
 }
 
-#[derive(Clone, Debug)]
+/// What a check reads of a user, small enough to sit in the user index itself, so a check
+/// reaches the user's grants with one look-up (see `benches/access.rs`).
+#[derive(Clone, Copy, Debug)]
 struct UserNode {
-    kind: UserKind,
+    /// The user's index into `users`, `user_ids` and `user_groups`.
+    idx: u32,
     /// This user's grants are `grants[first..first + count]`.
     first: u32,
     count: u32,
-    groups: Vec<u32>,
+    kind: UserKind,
 }
 
 /// The compiled resolver: build it from an [`AccessModel`] once, then check in nanoseconds.
@@ -186,10 +193,15 @@ pub struct Resolver {
     orgs: Vec<OrgNode>,
     org_index: IdMap<OrgId, u32>,
     users: Vec<UserNode>,
+    /// The sorted groups of each user: read only for kinds limited to shared areas.
+    user_groups: Vec<Vec<u32>>,
     grants: Vec<CompiledGrant>,
-    grant_meta: Vec<GrantMeta>,
+    /// Per grant, what explanations read when the compiled grant does not settle them.
+    grant_cold: Vec<GrantCold>,
+    /// Every role key of the catalog, for `CompiledGrant::sole_role`.
+    role_keys: Vec<RoleKey>,
     user_ids: Vec<UserId>,
-    user_index: IdMap<UserId, u32>,
+    user_index: IdMap<UserId, UserNode>,
     groups: Vec<(u32, bool)>,
     group_index: IdMap<GroupId, u32>,
     members_by_org: Vec<Vec<u32>>,
@@ -269,22 +281,24 @@ impl Resolver {
             let org = org_of(org)?;
             members_by_org[org as usize].push(idx);
             users.push(UserNode {
-                kind: *kind,
+                idx,
                 first: 0,
                 count: 0,
-                groups: Vec::new(),
+                kind: *kind,
             });
         }
+        let mut user_groups = vec![Vec::new(); users.len()];
         for (u, g) in &model.memberships {
             if let (Some(&ui), Some(&gi)) = (user_index.get(u), group_index.get(g)) {
-                users[ui as usize].groups.push(gi);
+                user_groups[ui as usize].push(gi);
             }
         }
-        for u in &mut users {
-            u.groups.sort_unstable();
+        for g in &mut user_groups {
+            g.sort_unstable();
         }
+        let role_keys: Vec<RoleKey> = catalog.roles().map(|r| r.key.clone()).collect();
         // Grants are sorted by user in the model's order; lay them out contiguously per user.
-        let mut per_user: Vec<Vec<(CompiledGrant, GrantMeta)>> = vec![Vec::new(); users.len()];
+        let mut per_user: Vec<Vec<(CompiledGrant, GrantCold)>> = vec![Vec::new(); users.len()];
         for (r, grantables) in &model.grants {
             let Some(&ui) = user_index.get(&r.user) else {
                 continue;
@@ -302,38 +316,51 @@ impl Resolver {
                 roles.push((role.clone(), set));
             }
             let usable = named.intersect(orgs[org as usize].entitled);
+            let sole_role = match roles.as_slice() {
+                [(key, _)] if direct == PermSet::EMPTY => role_keys
+                    .iter()
+                    .position(|k| k == key)
+                    .and_then(|i| u16::try_from(i).ok()),
+                _ => None,
+            };
             per_user[ui as usize].push((
                 CompiledGrant {
                     org,
                     scope: r.scope,
                     usable,
+                    sole_role,
+                    all_usable: named == usable,
                 },
-                GrantMeta {
+                GrantCold {
                     named,
                     direct,
                     roles,
-                    user: r.user,
-                    org_id: r.org,
                 },
             ));
         }
         let mut grants = Vec::with_capacity(model.grants.len());
-        let mut grant_meta = Vec::with_capacity(model.grants.len());
+        let mut grant_cold = Vec::with_capacity(model.grants.len());
         for (ui, list) in per_user.into_iter().enumerate() {
             users[ui].first = grants.len() as u32;
             users[ui].count = list.len() as u32;
-            for (g, m) in list {
+            for (g, cold) in list {
                 grants.push(g);
-                grant_meta.push(m);
+                grant_cold.push(cold);
             }
         }
+        let user_index = user_index
+            .into_iter()
+            .map(|(id, i)| (id, users[i as usize]))
+            .collect();
         Ok(Self {
             catalog: catalog.clone(),
             orgs,
             org_index,
             users,
+            user_groups,
             grants,
-            grant_meta,
+            grant_cold,
+            role_keys,
             user_ids,
             user_index,
             groups,
@@ -359,7 +386,7 @@ impl Resolver {
         &self.tree
     }
 
-    /// The grants of `u`, with their indices into `grant_meta`.
+    /// The grants of `u`, with their indices into `grant_cold`.
     #[inline]
     fn grants_of(&self, u: &UserNode) -> impl Iterator<Item = (usize, &CompiledGrant)> {
         let first = u.first as usize;
@@ -412,7 +439,8 @@ impl Resolver {
             .intersect(self.orgs[org as usize].entitled)
             .intersect(self.catalog.kind_set(u.kind));
         if u.kind.limited_to_shared_areas() {
-            let in_group = group.is_some_and(|gi| u.groups.binary_search(&gi).is_ok());
+            let in_group =
+                group.is_some_and(|gi| self.user_groups[u.idx as usize].binary_search(&gi).is_ok());
             if !in_group {
                 set = set.difference(self.catalog.area_set(Area::Group));
             }
@@ -423,24 +451,22 @@ impl Resolver {
     /// The permissions `user` holds at `target`, closed under requirements. Cheap: hosts
     /// may cache it per (user, organization).
     pub fn effective(&self, user: UserId, target: Target) -> PermSet {
-        let (Some(&ui), Some((org, group))) = (self.user_index.get(&user), self.locate(target))
+        let (Some(u), Some((org, group))) = (self.user_index.get(&user), self.locate(target))
         else {
             return PermSet::EMPTY;
         };
-        self.catalog
-            .prune(self.unpruned(&self.users[ui as usize], org, group))
+        self.catalog.prune(self.unpruned(u, org, group))
     }
 
     /// Whether `user` holds `permission` at `target`, with the reason. Deny by default.
     #[inline]
     pub fn check(&self, user: UserId, permission: PermissionId, target: Target) -> Decision {
-        let Some(&ui) = self.user_index.get(&user) else {
+        let Some(u) = self.user_index.get(&user) else {
             return Decision::Deny(Denial::UnknownSubject);
         };
         let Some((org, group)) = self.locate(target) else {
             return Decision::Deny(Denial::UnknownTarget);
         };
-        let u = &self.users[ui as usize];
         let set = self.unpruned(u, org, group);
         let p = permission.index();
         if set.contains(p) && self.catalog.requirements(permission).is_subset(set) {
@@ -462,19 +488,23 @@ impl Resolver {
     fn allowance(&self, user: UserId, u: &UserNode, org: u32, p: usize) -> Allowance {
         for (i, g) in self.grants_of(u) {
             if self.covers(g, org) && g.usable.contains(p) {
-                let m = &self.grant_meta[i];
-                let via = if m.direct.contains(p) {
-                    Via::Direct
+                let via = if let Some(r) = g.sole_role {
+                    Via::Role(self.role_keys[r as usize].clone())
                 } else {
-                    m.roles
-                        .iter()
-                        .find(|(_, s)| s.contains(p))
-                        .map_or(Via::Direct, |(r, _)| Via::Role(r.clone()))
+                    let cold = &self.grant_cold[i];
+                    if cold.direct.contains(p) {
+                        Via::Direct
+                    } else {
+                        cold.roles
+                            .iter()
+                            .find(|(_, s)| s.contains(p))
+                            .map_or(Via::Direct, |(r, _)| Via::Role(r.clone()))
+                    }
                 };
                 return Allowance {
                     grant: GrantRef {
-                        user: m.user,
-                        org: m.org_id,
+                        user,
+                        org: self.orgs[g.org as usize].id,
                         scope: g.scope,
                     },
                     via,
@@ -499,7 +529,12 @@ impl Resolver {
         for (i, g) in self.grants_of(u) {
             if self.covers(g, org) {
                 usable_somewhere |= g.usable.contains(p);
-                if named_somewhere.is_none() && self.grant_meta[i].named.contains(p) {
+                let named = if g.all_usable {
+                    g.usable
+                } else {
+                    self.grant_cold[i].named
+                };
+                if named_somewhere.is_none() && named.contains(p) {
                     named_somewhere = Some(g.org);
                 }
             }
@@ -533,7 +568,7 @@ impl Resolver {
     // ---- helpers for the guards ----
 
     pub(crate) fn user_idx(&self, user: UserId) -> Option<u32> {
-        self.user_index.get(&user).copied()
+        self.user_index.get(&user).map(|u| u.idx)
     }
 
     pub(crate) fn org_idx(&self, org: OrgId) -> Option<u32> {
@@ -577,7 +612,7 @@ impl Resolver {
         scope: Scope,
         replacement: PermSet,
     ) -> PermSet {
-        let u = &self.users[ui as usize];
+        let u = self.users[ui as usize];
         let mut set = self
             .granted_at(ui, org, anchor, scope, replacement)
             .intersect(self.catalog.kind_set(u.kind));

@@ -735,3 +735,90 @@ fn catalog_refuses_unknown_keys_cycles_and_duplicates() {
         AccessError::TooManyPermissions { max: 256 }
     );
 }
+
+/// Explanations name the grant and, for a grant with several roles or direct permissions,
+/// the first role (in key order) that holds the permission; a permission named but
+/// not entitled is explained as such, whatever else the grant holds.
+#[test]
+fn explanations_name_the_right_grant_and_role() {
+    let mut b = CatalogBuilder::new();
+    for p in ["org.admin", "kb.view", "kb.edit", "billing.view"] {
+        b.permission(p, Area::Network, p, &[]).unwrap();
+    }
+    b.role("reader", "Reader", &["kb.view"]).unwrap();
+    b.role("writer", "Writer", &["kb.view", "kb.edit"]).unwrap();
+    b.admin_permission("org.admin");
+    let catalog = b.build().unwrap();
+    let mut rng = StdRng::seed_from_u64(7);
+    let org = OrgId::generate(now(), &mut rng);
+    let (sole, mixed, two) = (
+        UserId::generate(now(), &mut rng),
+        UserId::generate(now(), &mut rng),
+        UserId::generate(now(), &mut rng),
+    );
+    let mut model = AccessModel::new();
+    model
+        .add_org(org, None)
+        .entitle(org, keys(&["org.admin", "kb.view", "kb.edit"]));
+    for u in [sole, mixed, two] {
+        model.add_user(u, UserKind::Standard, org);
+    }
+    model.set_grant(sole, org, Scope::Organization, role("writer"));
+    model.set_grant(
+        mixed,
+        org,
+        Scope::Organization,
+        Grantables {
+            permissions: keys(&["kb.edit", "billing.view"]).into_iter().collect(),
+            roles: [RoleKey::new("reader").unwrap()].into(),
+        },
+    );
+    model.set_grant(
+        two,
+        org,
+        Scope::Organization,
+        Grantables {
+            roles: [
+                RoleKey::new("reader").unwrap(),
+                RoleKey::new("writer").unwrap(),
+            ]
+            .into(),
+            ..Grantables::new()
+        },
+    );
+    let r = Resolver::compile(&catalog, &model).unwrap();
+    let at = Target::Org(org);
+    let via = |u: UserId, p: &str| match r.check_key(u, p, at).unwrap() {
+        Decision::Allow(a) => {
+            assert_eq!(
+                a.grant,
+                GrantRef {
+                    user: u,
+                    org,
+                    scope: Scope::Organization
+                }
+            );
+            a.via
+        }
+        d => panic!("{p} denied to {u}: {d:?}"),
+    };
+    let by = |k: &str| Via::Role(RoleKey::new(k).unwrap());
+    assert_eq!(via(sole, "kb.view"), by("writer"));
+    assert_eq!(via(sole, "kb.edit"), by("writer"));
+    assert_eq!(via(mixed, "kb.edit"), Via::Direct);
+    assert_eq!(via(mixed, "kb.view"), by("reader"));
+    assert_eq!(via(two, "kb.view"), by("reader"));
+    assert_eq!(via(two, "kb.edit"), by("writer"));
+    // Named directly but the organization is not entitled to it.
+    assert_eq!(
+        r.check_key(mixed, "billing.view", at).unwrap(),
+        Decision::Deny(Denial::NotEntitled { org })
+    );
+    // Not named at all, by any of them.
+    for u in [sole, mixed, two] {
+        assert_eq!(
+            r.check_key(u, "org.admin", at).unwrap(),
+            Decision::Deny(Denial::NoGrant)
+        );
+    }
+}
