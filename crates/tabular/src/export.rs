@@ -142,13 +142,13 @@ pub fn export_csv<W: Write, R: ToRow>(
     )
     .map_err(csv_err)?;
     let mut n = 0u64;
-    let mut record = csv::StringRecord::with_capacity(256, columns.len());
     for row in rows {
-        record.clear();
+        // Field by field straight into the writer's buffer; the empty record ends the row.
         for c in columns {
-            record.push_field(&neutralise(&row.cell(*c)));
+            csv.write_field(neutralise(&row.cell(*c)).as_bytes())
+                .map_err(csv_err)?;
         }
-        csv.write_record(&record).map_err(csv_err)?;
+        csv.write_record(None::<&[u8]>).map_err(csv_err)?;
         n += 1;
     }
     csv.flush()?;
