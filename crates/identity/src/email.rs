@@ -23,7 +23,9 @@ pub struct EmailDomain(String);
 impl EmailDomain {
     /// Validates and lowercases `input`.
     pub fn parse(input: &str) -> Result<Self, ValueError> {
-        parse_domain(input.trim(), ValueKind::EmailDomain).map(Self)
+        let domain = input.trim();
+        check_domain(domain, ValueKind::EmailDomain)?;
+        Ok(Self(domain.to_ascii_lowercase()))
     }
 
     /// The domain as text.
@@ -32,7 +34,8 @@ impl EmailDomain {
     }
 }
 
-fn parse_domain(domain: &str, kind: ValueKind) -> Result<String, ValueError> {
+/// Checks a domain (the rules are the same in any case; the caller lowercases it).
+fn check_domain(domain: &str, kind: ValueKind) -> Result<(), ValueError> {
     let err = |problem| ValueError::new(kind, problem);
     if domain.is_empty() {
         return Err(err(Problem::Empty));
@@ -52,9 +55,9 @@ fn parse_domain(domain: &str, kind: ValueKind) -> Result<String, ValueError> {
             unit: "bytes",
         }));
     }
-    let domain = domain.to_ascii_lowercase();
-    let labels: Vec<&str> = domain.split('.').collect();
-    for label in &labels {
+    let mut labels = 0;
+    for label in domain.split('.') {
+        labels += 1;
         if let Some(ch) = label
             .chars()
             .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
@@ -65,16 +68,17 @@ fn parse_domain(domain: &str, kind: ValueKind) -> Result<String, ValueError> {
             return Err(err(Problem::DomainLabel));
         }
     }
-    if labels.len() < 2 {
+    if labels < 2 {
         return Err(err(Problem::DomainNeedsDot));
     }
-    if labels
-        .last()
+    if domain
+        .rsplit('.')
+        .next()
         .is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit()))
     {
         return Err(err(Problem::AddressLiteral));
     }
-    Ok(domain)
+    Ok(())
 }
 
 crate::text::string_value_impls!(EmailDomain, 0);
@@ -123,15 +127,25 @@ impl Email {
         if let Some(ch) = local.chars().find(|c| !is_atext(*c) && *c != '.') {
             return Err(err(Problem::InvalidCharacter { ch }));
         }
-        if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
+        if local.starts_with('.')
+            || local.ends_with('.')
+            || local.as_bytes().windows(2).any(|w| w == b"..")
+        {
             return Err(err(Problem::DotPlacement));
         }
         if domain.is_empty() {
             return Err(err(Problem::DomainLabel));
         }
-        let domain = parse_domain(domain, ValueKind::Email)?;
+        check_domain(domain, ValueKind::Email)?;
+        let mut text = String::with_capacity(input.len());
+        text.push_str(local);
+        text.push('@');
+        text.push_str(domain);
+        if let Some(domain) = text.get_mut(local.len() + 1..) {
+            domain.make_ascii_lowercase();
+        }
         Ok(Self {
-            text: format!("{local}@{domain}"),
+            text,
             at: local.len(),
         })
     }
@@ -163,9 +177,12 @@ impl Email {
     }
 }
 
+/// The characters of RFC 5322 `atext` besides letters and digits.
+const ATEXT_SPECIALS: &[u8] = b"!#$%&'*+-/=?^_`{|}~";
+
 /// RFC 5322 `atext`.
 fn is_atext(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c)
+    c.is_ascii_alphanumeric() || u8::try_from(c).is_ok_and(|b| ATEXT_SPECIALS.contains(&b))
 }
 
 crate::text::string_value_impls!(Email, text);

@@ -67,9 +67,37 @@ fn alnum(s: &str, lo: usize, hi: usize) -> bool {
     (lo..=hi).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
+/// The case a subtag is written in.
+#[derive(Clone, Copy)]
+enum Case {
+    Lower,
+    Upper,
+    /// First letter upper, the rest lower (scripts: `Hant`).
+    Title,
+}
+
+/// Appends `subtag` (ASCII, checked by the caller) to the tag being built, in `case`.
+fn push(out: &mut String, subtag: &str, case: Case) {
+    if !out.is_empty() {
+        out.push('-');
+    }
+    for (i, b) in subtag.bytes().enumerate() {
+        let upper = match case {
+            Case::Lower => false,
+            Case::Upper => true,
+            Case::Title => i == 0,
+        };
+        out.push(char::from(if upper {
+            b.to_ascii_uppercase()
+        } else {
+            b.to_ascii_lowercase()
+        }));
+    }
+}
+
 /// The tag in canonical case, or the 1-based position of the first bad subtag.
 fn canonical(subtags: &[&str]) -> Result<String, usize> {
-    let mut out: Vec<String> = Vec::with_capacity(subtags.len());
+    let mut out = String::with_capacity(subtags.iter().map(|s| s.len() + 1).sum());
     let mut i = 0;
     let bad = |i: usize| i + 1;
     let at = |i: usize| subtags.get(i).copied().unwrap_or("");
@@ -83,36 +111,30 @@ fn canonical(subtags: &[&str]) -> Result<String, usize> {
     if !alpha(lang, 2, 8) {
         return Err(bad(0));
     }
-    out.push(lang.to_ascii_lowercase());
+    push(&mut out, lang, Case::Lower);
     i += 1;
     if lang.len() <= 3 {
         // extlang = 3ALPHA *2("-" 3ALPHA)
         let mut ext = 0;
         while ext < 3 && alpha(at(i), 3, 3) {
-            out.push(at(i).to_ascii_lowercase());
+            push(&mut out, at(i), Case::Lower);
             i += 1;
             ext += 1;
         }
     }
     // script = 4ALPHA
     if alpha(at(i), 4, 4) {
-        let s = at(i).to_ascii_lowercase();
-        let mut chars = s.chars();
-        let first = chars
-            .next()
-            .map(|c| c.to_ascii_uppercase())
-            .unwrap_or_default();
-        out.push(format!("{first}{}", chars.as_str()));
+        push(&mut out, at(i), Case::Title);
         i += 1;
     }
     // region = 2ALPHA / 3DIGIT
     let r = at(i);
     if alpha(r, 2, 2) || (r.len() == 3 && r.bytes().all(|b| b.is_ascii_digit())) {
-        out.push(r.to_ascii_uppercase());
+        push(&mut out, r, Case::Upper);
         i += 1;
     }
     // variant = 5*8alphanum / (DIGIT 3alphanum)
-    let mut variants: Vec<String> = Vec::new();
+    let mut variants: Vec<&str> = Vec::new();
     loop {
         let v = at(i);
         let is_variant = alnum(v, 5, 8)
@@ -120,12 +142,11 @@ fn canonical(subtags: &[&str]) -> Result<String, usize> {
         if !is_variant {
             break;
         }
-        let v = v.to_ascii_lowercase();
-        if variants.contains(&v) {
+        if variants.iter().any(|seen| seen.eq_ignore_ascii_case(v)) {
             return Err(bad(i));
         }
-        variants.push(v.clone());
-        out.push(v);
+        variants.push(v);
+        push(&mut out, v, Case::Lower);
         i += 1;
     }
     // extension = singleton 1*("-" (2*8alphanum))
@@ -143,23 +164,23 @@ fn canonical(subtags: &[&str]) -> Result<String, usize> {
             return Err(bad(i));
         }
         singletons.push(c);
-        out.push(c.to_string());
+        push(&mut out, s, Case::Lower);
         i += 1;
         let start = i;
         while alnum(at(i), 2, 8) {
-            out.push(at(i).to_ascii_lowercase());
+            push(&mut out, at(i), Case::Lower);
             i += 1;
         }
         if i == start {
             return Err(bad(i));
         }
     }
-    Ok(out.join("-"))
+    Ok(out)
 }
 
 /// privateuse = "x" 1*("-" (1*8alphanum)), to the end of the tag.
-fn private_use(subtags: &[&str], x_at: usize, mut out: Vec<String>) -> Result<String, usize> {
-    out.push("x".to_owned());
+fn private_use(subtags: &[&str], x_at: usize, mut out: String) -> Result<String, usize> {
+    push(&mut out, "x", Case::Lower);
     let rest = &subtags[x_at + 1..];
     if rest.is_empty() {
         return Err(x_at + 2);
@@ -168,9 +189,9 @@ fn private_use(subtags: &[&str], x_at: usize, mut out: Vec<String>) -> Result<St
         if !alnum(s, 1, 8) {
             return Err(x_at + j + 2);
         }
-        out.push(s.to_ascii_lowercase());
+        push(&mut out, s, Case::Lower);
     }
-    Ok(out.join("-"))
+    Ok(out)
 }
 
 crate::text::string_value_impls!(Language, 0);
