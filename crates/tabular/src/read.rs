@@ -2,7 +2,7 @@
 
 use std::io::{Cursor, Read, Seek};
 
-use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
+use calamine::{Data, DataRef, Reader, Xlsx, XlsxError, open_workbook_from_rs};
 
 use crate::error::TabularError;
 use crate::escape::restore;
@@ -19,7 +19,8 @@ pub struct ImportLimits {
     pub max_ratio: u64,
     /// Data rows (default 100,000).
     pub max_rows: usize,
-    /// Cells (default 2,000,000).
+    /// Cells (default 2,000,000): a CSV's fields; an XLSX's rows from the first used to the
+    /// last, times its columns from `A` to the last used.
     pub max_cells: usize,
 }
 
@@ -93,21 +94,11 @@ fn check_archive<R: Read + Seek>(reader: R, limits: &ImportLimits) -> Result<(),
     Ok(())
 }
 
-fn cap_rows(sheet: &Sheet, width: usize, limits: &ImportLimits) -> Result<(), TabularError> {
-    if sheet.rows.len() > limits.max_rows {
-        return Err(TabularError::TooManyRows {
-            max: limits.max_rows,
-        });
-    }
-    if sheet.rows.len().saturating_mul(width.max(1)) > limits.max_cells {
-        return Err(TabularError::TooManyCells {
-            max: limits.max_cells,
-        });
-    }
-    Ok(())
-}
-
 /// Reads the first worksheet of an XLSX upload.
+///
+/// Cells are streamed from the worksheet's XML and each becomes one `String`; the caps of
+/// `limits` are checked before the rows are laid out, so a sheet whose few cells lie far
+/// apart (`A1` and `XFD1048576`) is refused rather than filled in.
 pub fn read_xlsx(bytes: &[u8], limits: &ImportLimits) -> Result<Sheet, TabularError> {
     if bytes.len() as u64 > limits.max_bytes {
         return Err(TabularError::TooLarge {
@@ -120,67 +111,120 @@ pub fn read_xlsx(bytes: &[u8], limits: &ImportLimits) -> Result<Sheet, TabularEr
     // as `A99999999999`, found by fuzzing, in builds with overflow checks): a panic there
     // becomes an error, never the caller's crash. (Hosts built with `panic = "abort"` lose
     // this net.)
-    let read = || {
-        let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes))
-            .map_err(|e: calamine::XlsxError| TabularError::NotXlsx(e.to_string()))?;
-        workbook
-            .worksheet_range_at(0)
-            .ok_or_else(|| TabularError::NotXlsx("it has no worksheet".into()))?
-            .map_err(|e| TabularError::NotXlsx(e.to_string()))
-    };
-    let range = std::panic::catch_unwind(read)
+    let cells = std::panic::catch_unwind(|| read_cells(bytes, limits))
         .map_err(|_| TabularError::NotXlsx("the worksheet's XML could not be read".into()))??;
-    let (height, width) = range.get_size();
-    if height.saturating_sub(1) > limits.max_rows {
+    lay_out(cells, limits)
+}
+
+/// A non-empty cell of a worksheet: its 0-based row and column, and its text.
+type SparseCell = (u32, u32, String);
+
+/// The non-empty cells of the first worksheet, in the order the XML holds them; at most
+/// `limits.max_cells` of them.
+fn read_cells(bytes: &[u8], limits: &ImportLimits) -> Result<Vec<SparseCell>, TabularError> {
+    let not_xlsx = |e: XlsxError| TabularError::NotXlsx(e.to_string());
+    let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).map_err(not_xlsx)?;
+    let name = workbook
+        .sheet_names()
+        .into_iter()
+        .next()
+        .ok_or_else(|| TabularError::NotXlsx("it has no worksheet".into()))?;
+    let mut reader = match workbook.worksheet_cells_reader(&name) {
+        Ok(reader) => reader,
+        // A chart sheet first: no cells, as calamine's own range reader answers.
+        Err(XlsxError::NotAWorksheet(_)) => return Ok(Vec::new()),
+        Err(e) => return Err(not_xlsx(e)),
+    };
+    let mut cells = Vec::new();
+    while let Some(cell) = reader.next_cell().map_err(not_xlsx)? {
+        if *cell.get_value() == DataRef::Empty {
+            continue;
+        }
+        // Every non-empty cell lies inside the sheet's range, so more of them than the cap
+        // means the range is over it too.
+        if cells.len() >= limits.max_cells {
+            return Err(TabularError::TooManyCells {
+                max: limits.max_cells,
+            });
+        }
+        let (row, col) = cell.get_position();
+        cells.push((row, col, cell_text(cell.get_value())));
+    }
+    Ok(cells)
+}
+
+/// Lays sparse cells out as rows: from the first row that holds a cell to the last (as
+/// calamine's `Range` does), each from column A to the last column that holds one, so that
+/// column positions are the sheet's; the header is the first row with a non-blank cell.
+fn lay_out(cells: Vec<SparseCell>, limits: &ImportLimits) -> Result<Sheet, TabularError> {
+    // (first row, last row, last column)
+    let Some((first_row, last_row, last_col)) = cells
+        .iter()
+        .map(|&(r, c, _)| (r, r, c))
+        .reduce(|a, b| (a.0.min(b.0), a.1.max(b.1), a.2.max(b.2)))
+    else {
+        return Err(TabularError::Empty);
+    };
+    let height = (last_row - first_row) as usize + 1;
+    if height - 1 > limits.max_rows {
         return Err(TabularError::TooManyRows {
             max: limits.max_rows,
         });
     }
+    // Rows are laid out from column A, so empty columns left of the range count too.
+    let width = last_col as usize + 1;
     if height.saturating_mul(width) > limits.max_cells {
         return Err(TabularError::TooManyCells {
             max: limits.max_cells,
         });
     }
-    let first_row = range.start().map_or(0, |(r, _)| r as usize);
-    let first_col = range.start().map_or(0, |(_, c)| c as usize);
-    let mut rows = range.rows().enumerate().map(|(i, cells)| {
-        let mut out: Vec<String> = vec![String::new(); first_col];
-        out.extend(cells.iter().map(|d| restore(&cell_text(d)).to_owned()));
-        (first_row + i + 1, out)
-    });
-    let (header_row, headers) = loop {
+    let mut grid: Vec<Vec<String>> = vec![vec![String::new(); width]; height];
+    for (r, c, text) in cells {
+        if let Some(cell) = grid
+            .get_mut((r - first_row) as usize)
+            .and_then(|row| row.get_mut(c as usize))
+        {
+            *cell = text;
+        }
+    }
+    let mut rows = grid
+        .into_iter()
+        .enumerate()
+        .map(|(i, cells)| (first_row as usize + i + 1, cells));
+    let headers = loop {
         match rows.next() {
             None => return Err(TabularError::Empty),
-            Some((n, r)) if r.iter().any(|c| !c.trim().is_empty()) => break (n, r),
+            Some((_, r)) if r.iter().any(|c| !c.trim().is_empty()) => break r,
             Some(_) => {}
         }
     };
-    let _ = header_row;
-    let sheet = Sheet {
+    Ok(Sheet {
         headers,
         rows: rows.collect(),
-    };
-    cap_rows(&sheet, width, limits)?;
-    Ok(sheet)
+    })
 }
 
-/// The text of a cell as the user typed it; numbers Excel stored as numbers come back
-/// without a trailing `.0`.
-fn cell_text(d: &Data) -> String {
+/// The text of a cell as the user typed it, a neutralised cell restored (see
+/// [`crate::restore`]); numbers Excel stored as numbers come back without a trailing `.0`.
+fn cell_text(d: &DataRef<'_>) -> String {
     match d {
-        Data::Empty => String::new(),
-        Data::String(s) => s.clone(),
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-        Data::Float(f) => f.to_string(),
-        Data::Int(i) => i.to_string(),
-        Data::Bool(b) => {
+        DataRef::Empty => String::new(),
+        DataRef::String(s) => restore(s).to_owned(),
+        DataRef::SharedString(s) => restore(s).to_owned(),
+        DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        DataRef::Float(f) => f.to_string(),
+        DataRef::Int(i) => i.to_string(),
+        DataRef::Bool(b) => {
             if *b {
                 "TRUE".into()
             } else {
                 "FALSE".into()
             }
         }
-        other => other.to_string(),
+        other => {
+            let text = Data::from(other.clone()).to_string();
+            restore(&text).to_owned()
+        }
     }
 }
 

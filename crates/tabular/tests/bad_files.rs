@@ -330,3 +330,84 @@ fn fuzz_regression_cell_reference_overflow_is_an_error() {
         "{outcome:?}"
     );
 }
+
+/// A workbook of a few cells (shared strings, as Excel writes them) at the given places.
+fn workbook_with(cells: &[(u32, u16, &str)]) -> Vec<u8> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    for (row, col, text) in cells {
+        sheet.write_string(*row, *col, *text).unwrap();
+    }
+    workbook.save_to_buffer().unwrap()
+}
+
+/// Two cells far apart span a range of billions: the caps answer before any of it is laid
+/// out (calamine's own range reader would allocate the whole range, and abort the process).
+#[test]
+fn cells_far_apart_are_refused_before_they_are_laid_out() {
+    let limits = ImportLimits::default();
+    let corners = workbook_with(&[(0, 0, "Email"), (1_048_575, 16_383, "x")]);
+    assert!(corners.len() < 10 * 1024);
+    assert!(matches!(
+        read_xlsx(&corners, &limits),
+        Err(TabularError::TooManyRows { max: 100_000 })
+    ));
+    let wide = workbook_with(&[(0, 0, "Email"), (99_999, 16_383, "x")]);
+    assert!(matches!(
+        read_xlsx(&wide, &limits),
+        Err(TabularError::TooManyCells { max: 2_000_000 })
+    ));
+    // Empty columns left of the range are laid out, so they count against the cap.
+    let right = workbook_with(&[(0, 16_383, "Email"), (199, 16_383, "x")]);
+    let small = ImportLimits {
+        max_cells: 200 * 16_384 - 1,
+        ..limits
+    };
+    assert!(matches!(
+        read_xlsx(&right, &small),
+        Err(TabularError::TooManyCells { max }) if max == small.max_cells
+    ));
+    let sheet = read_xlsx(
+        &right,
+        &ImportLimits {
+            max_cells: 200 * 16_384,
+            ..limits
+        },
+    )
+    .unwrap();
+    assert_eq!(sheet.headers.len(), 16_384);
+    assert_eq!(sheet.headers[16_383], "Email");
+    assert_eq!(sheet.rows.len(), 199);
+    assert_eq!(sheet.rows[198].0, 200);
+    assert_eq!(sheet.rows[198].1[16_383], "x");
+}
+
+/// A sheet that starts at C3 below a blank row, with numbers, booleans, a neutralised cell
+/// and a gap: positions and row numbers are the sheet's.
+#[test]
+fn an_offset_sheet_keeps_its_columns_and_row_numbers() {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.write_string(2, 2, "Email").unwrap();
+    sheet.write_string(2, 3, "Phone").unwrap();
+    sheet.write_string(3, 2, "ann@example.com").unwrap();
+    sheet.write_number(3, 3, 1701234567.0).unwrap();
+    sheet.write_string(5, 2, "'=1+1").unwrap();
+    sheet.write_number(5, 3, 2.5).unwrap();
+    sheet.write_boolean(6, 3, true).unwrap();
+    let bytes = workbook.save_to_buffer().unwrap();
+    let sheet = read_xlsx(&bytes, &ImportLimits::default()).unwrap();
+    let row = |cells: &[&str]| cells.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        sheet,
+        Sheet {
+            headers: row(&["", "", "Email", "Phone"]),
+            rows: vec![
+                (4, row(&["", "", "ann@example.com", "1701234567"])),
+                (5, row(&["", "", "", ""])),
+                (6, row(&["", "", "=1+1", "2.5"])),
+                (7, row(&["", "", "", "TRUE"])),
+            ],
+        }
+    );
+}
