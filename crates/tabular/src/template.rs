@@ -1,6 +1,7 @@
 //! The import template of seed 003: generate it, validate a filled-in file against it, and
 //! plan a one-time, insert-only import.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::io::Write;
@@ -205,6 +206,44 @@ pub struct ImportTemplate {
     pub phone_region: Option<PhoneRegion>,
 }
 
+/// A template's drop-down values as a cell is matched against them: trimmed and compared
+/// without regard to case.
+struct ChoiceList<'a> {
+    /// The values as the template offers them.
+    options: &'a [String],
+    /// Each value trimmed and lowercased.
+    lowered: Vec<String>,
+}
+
+impl<'a> ChoiceList<'a> {
+    fn new(options: &'a [String]) -> Self {
+        Self {
+            options,
+            lowered: options.iter().map(|o| o.trim().to_lowercase()).collect(),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.options.is_empty()
+    }
+
+    /// The offered value that `cell` names, if any.
+    fn find(&self, cell: &str) -> Option<&'a str> {
+        // An ASCII cell lowercases byte by byte, so it is compared without a lowercased copy.
+        let position = if cell.is_ascii() {
+            self.lowered
+                .iter()
+                .position(|o| o.eq_ignore_ascii_case(cell))
+        } else {
+            let cell = cell.to_lowercase();
+            self.lowered.iter().position(|o| *o == cell)
+        };
+        position
+            .and_then(|i| self.options.get(i))
+            .map(String::as_str)
+    }
+}
+
 /// Rows of the XLSX template that carry drop-down lists.
 pub const TEMPLATE_ROWS: u32 = 10_000;
 
@@ -355,20 +394,29 @@ impl ImportTemplate {
         let is_required: [bool; Column::ALL.len()] =
             Column::ALL.map(|c| self.required.contains(&c));
         let mut report = ImportReport {
+            records: Vec::with_capacity(sheet.rows.len()),
+            errors: Vec::new(),
             ignored_columns: ignored,
-            ..ImportReport::default()
         };
         let mut seen: HashMap<LoginKey, usize> = HashMap::with_capacity(sheet.rows.len() * 2);
+        // The choices as each row compares them, prepared once for the file.
+        let job_profiles = ChoiceList::new(&self.choices.job_profiles);
+        let departments = ChoiceList::new(&self.choices.departments);
+        let permission_types = ChoiceList::new(&self.choices.permission_types);
+        let languages: Vec<Language> = self
+            .choices
+            .languages
+            .iter()
+            .filter_map(|c| Language::parse(c).ok())
+            .collect();
         for (row, cells) in &sheet.rows {
-            let get = |c: Column| {
-                position[c as usize]
-                    .and_then(|i| cells.get(i))
-                    .map(|s| s.trim())
-                    .unwrap_or("")
-            };
             if cells.iter().all(|c| c.trim().is_empty()) {
                 continue;
             }
+            // Each cell of the template's columns, trimmed once for the row.
+            let text: [&str; Column::ALL.len()] =
+                position.map(|p| p.and_then(|i| cells.get(i)).map_or("", |s| s.trim()));
+            let get = |c: Column| text[c as usize];
             let mut errors = Vec::new();
             let mut fail = |column: Option<Column>, problem: RowProblem| {
                 let value = match column {
@@ -407,7 +455,7 @@ impl ImportTemplate {
             let first_name = name(Column::FirstName, &mut fail);
             let last_name = name(Column::LastName, &mut fail);
             let choice = |c: Column,
-                          options: &[String],
+                          options: &ChoiceList<'_>,
                           fail: &mut dyn FnMut(Option<Column>, RowProblem)|
              -> Option<String> {
                 if !required(c, fail) {
@@ -420,24 +468,17 @@ impl ImportTemplate {
                 if options.is_empty() {
                     return Some(v.to_owned());
                 }
-                match options
-                    .iter()
-                    .find(|o| o.trim().to_lowercase() == v.to_lowercase())
-                {
-                    Some(o) => Some(o.clone()),
+                match options.find(v) {
+                    Some(o) => Some(o.to_owned()),
                     None => {
                         fail(Some(c), RowProblem::NotAChoice);
                         None
                     }
                 }
             };
-            let job_profile = choice(Column::JobProfile, &self.choices.job_profiles, &mut fail);
-            let department = choice(Column::Department, &self.choices.departments, &mut fail);
-            let permission_type = choice(
-                Column::PermissionType,
-                &self.choices.permission_types,
-                &mut fail,
-            );
+            let job_profile = choice(Column::JobProfile, &job_profiles, &mut fail);
+            let department = choice(Column::Department, &departments, &mut fail);
+            let permission_type = choice(Column::PermissionType, &permission_types, &mut fail);
             let value =
                 |c: Column, fail: &mut dyn FnMut(Option<Column>, RowProblem)| -> Option<&str> {
                     let v = get(c);
@@ -469,14 +510,7 @@ impl ImportTemplate {
                         fail(Some(Column::Language), RowProblem::Invalid(e));
                         None
                     }
-                    Ok(l)
-                        if !self.choices.languages.is_empty()
-                            && !self
-                                .choices
-                                .languages
-                                .iter()
-                                .any(|c| Language::parse(c).is_ok_and(|c| c == l)) =>
-                    {
+                    Ok(l) if !self.choices.languages.is_empty() && !languages.contains(&l) => {
                         fail(Some(Column::Language), RowProblem::NotAChoice);
                         None
                     }
@@ -515,31 +549,40 @@ impl ImportTemplate {
                 language,
                 one_time_password,
             };
+            // Each key is looked up and registered in one step; a row that repeats an
+            // earlier one takes back the keys it registered before the repeated one.
+            let mut registered = 0;
             let mut duplicate = None;
             for key in record.keys() {
-                if let Some(first) = seen.get(&key) {
-                    duplicate = Some((*first, key));
-                    break;
+                match seen.entry(key) {
+                    Entry::Vacant(slot) => {
+                        slot.insert(*row);
+                        registered += 1;
+                    }
+                    Entry::Occupied(earlier) => {
+                        duplicate = Some((*earlier.get(), earlier.key().clone()));
+                        break;
+                    }
                 }
             }
-            if let Some((first_row, key)) = duplicate {
-                let column = if matches!(key, LoginKey::Username(_)) {
-                    Column::Username
-                } else {
-                    Column::Email
-                };
-                report.errors.push(RowError {
-                    row: *row,
-                    column: Some(column),
-                    value: key.as_str().chars().take(100).collect(),
-                    problem: RowProblem::DuplicateInFile { first_row },
-                });
+            let Some((first_row, key)) = duplicate else {
+                report.records.push(record);
                 continue;
+            };
+            for taken in record.keys().iter().take(registered) {
+                seen.remove(taken);
             }
-            for key in record.keys() {
-                seen.insert(key, *row);
-            }
-            report.records.push(record);
+            let column = if matches!(key, LoginKey::Username(_)) {
+                Column::Username
+            } else {
+                Column::Email
+            };
+            report.errors.push(RowError {
+                row: *row,
+                column: Some(column),
+                value: key.as_str().chars().take(100).collect(),
+                problem: RowProblem::DuplicateInFile { first_row },
+            });
         }
         Ok(report)
     }

@@ -235,6 +235,74 @@ Eve,Ma,Cook,Sales,employee,,eve.m,+49 170 1234567,de,too-long-otp-xxxxxxxxxxxxxx
     assert!(!format!("{report:?}").contains("secret-otp-1"));
 }
 
+/// A row rejected as a repeat registers none of its identifiers: its new email stays free
+/// for a later row.
+#[test]
+fn a_repeated_row_leaves_its_other_identifiers_free() {
+    let body = "\
+Ann,Lee,Cook,Sales,employee,ann@example.com,ann.lee,+49 170 1111111,de,,
+Bob,Ray,Cook,Sales,employee,bob@example.com,Ann.Lee,+49 170 2222222,de,,
+Cat,Ng,Cook,Sales,employee,BOB@example.com,,,de,,
+";
+    let sheet = read_csv(format!("{HEAD}{body}").as_bytes(), &ImportLimits::default()).unwrap();
+    let report = template().validate(&sheet).unwrap();
+    let rows: Vec<usize> = report.records.iter().map(|r| r.row).collect();
+    assert_eq!(rows, vec![2, 4], "{:?}", report.errors);
+    assert_eq!(report.errors.len(), 1);
+    let bob = &report.errors[0];
+    assert_eq!(
+        (bob.row, bob.column, &bob.problem, bob.value.as_str()),
+        (
+            3,
+            Some(Column::Username),
+            &RowProblem::DuplicateInFile { first_row: 2 },
+            "ann.lee"
+        )
+    );
+}
+
+/// Choices match trimmed and without regard to case, in any script; the template's own
+/// spelling is kept.
+#[test]
+fn choices_match_without_case_in_any_script() {
+    let t = ImportTemplate::workforce(
+        Choices {
+            departments: vec![" Küche ".into(), "Sales".into()],
+            job_profiles: vec!["ΣΕΦ".into()],
+            ..Choices::default()
+        },
+        None,
+    );
+    let body = "\
+Ann,Lee,σεφ,KÜCHE,employee,ann@example.com,,,de,,
+Bob,Ray,ΣΕΦ,sales,employee,bob@example.com,,,de,,
+Cat,Ng,chef,küche ,employee,cat@example.com,,,de,,
+";
+    let sheet = read_csv(format!("{HEAD}{body}").as_bytes(), &ImportLimits::default()).unwrap();
+    let report = t.validate(&sheet).unwrap();
+    let chosen: Vec<_> = report
+        .records
+        .iter()
+        .map(|r| (r.row, r.job_profile.as_deref(), r.department.as_deref()))
+        .collect();
+    assert_eq!(
+        chosen,
+        vec![
+            (2, Some("ΣΕΦ"), Some(" Küche ")),
+            (3, Some("ΣΕΦ"), Some("Sales"))
+        ]
+    );
+    assert_eq!(report.errors.len(), 1);
+    assert_eq!(
+        (
+            report.errors[0].row,
+            report.errors[0].column,
+            &report.errors[0].problem
+        ),
+        (4, Some(Column::JobProfile), &RowProblem::NotAChoice)
+    );
+}
+
 #[test]
 fn plans_are_insert_only() {
     let sheet = read_csv(
