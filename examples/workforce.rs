@@ -9,7 +9,7 @@ mod support;
 use std::fs::File;
 
 use support::{App, Result, SYSTEM, detail, out_dir, person, step, user_with_email};
-use tenantry::{Caller, NewUser, SignUpForm, UserUpdate};
+use tenantry::{Caller, NewUser, SignUpForm, SsoLogin, UserUpdate};
 use tenantry_access::{Area, Catalog, CatalogBuilder};
 use tenantry_credentials::{CodeChannel, Password};
 use tenantry_identity::{
@@ -108,9 +108,9 @@ async fn main() -> Result {
         ..Default::default()
     };
     let sven = dir
-        .sso_login(company, person("Sven", "Sso")?, sso.clone())
+        .sso_login(SsoLogin::new(company, sso.clone()).with_profile(person("Sven", "Sso")?))
         .await?;
-    let again = dir.sso_login(company, Profile::default(), sso).await?;
+    let again = dir.sso_login(SsoLogin::new(company, sso)).await?;
     step(format!(
         "sven@kuechenwerk.example logged in by SSO: created at first, the same user after ({})",
         sven == again

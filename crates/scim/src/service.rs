@@ -205,9 +205,9 @@ impl From<DirectoryError> for ScimError {
     fn from(e: DirectoryError) -> Self {
         match &e {
             DirectoryError::NotFound(what) => Self::not_found(what),
-            DirectoryError::Denied(_) | DirectoryError::Refused(_) => {
-                Self::new(403, None, e.to_string())
-            }
+            DirectoryError::Denied(_)
+            | DirectoryError::Refused(_)
+            | DirectoryError::CallerMayNotAct => Self::new(403, None, e.to_string()),
             DirectoryError::IdentifierTaken => Self::new(409, Some("uniqueness"), e.to_string()),
             DirectoryError::Store(s) if s.kind() == tenantry::StoreErrorKind::Conflict => {
                 Self::new(409, None, "changed concurrently; read it again")
@@ -348,6 +348,18 @@ impl ScimService {
         let path = req.path.trim_end_matches('/');
         let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
         let method = req.method.to_ascii_uppercase();
+        // Beyond discovery every endpoint reads or changes the organization's users and
+        // groups: only for a token whose user may act and administers the organization,
+        // checked on every request (a user blocked or demoted since reads nothing).
+        let discovery = matches!(
+            segments.first(),
+            Some(&("ServiceProviderConfig" | "ResourceTypes" | "Schemas"))
+        );
+        if !discovery {
+            self.dir
+                .authorize_admin(Self::caller(client), client.org)
+                .await?;
+        }
         let not_allowed = || {
             Err(ScimError::new(
                 405,

@@ -22,12 +22,16 @@ const BASE: &str = "https://app.example/scim/v2";
 const TOKEN_A: &str = "token-of-acme-0123456789abcdef0123456789";
 const TOKEN_B: &str = "token-of-bolt-0123456789abcdef0123456789";
 const TOKEN_MEMBER: &str = "token-of-a-non-admin-0123456789abcdef012";
+const TOKEN_SAM: &str = "token-of-sam-a-second-admin-0123456789ab";
 const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 const PATCH: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 const TENANTRY: &str = "urn:tenantry:params:scim:schemas:extension:tenantry:2.0:User";
 
 struct World {
+    dir: Arc<Directory>,
     store: Arc<MemoryStore>,
+    /// A second admin of Acme, whose token is `TOKEN_SAM`.
+    sam: UserId,
     scim: ScimService,
     acme: OrgId,
     acme_admin: UserId,
@@ -46,6 +50,21 @@ async fn root(dir: &Directory, name: &str, email: &str) -> (OrgId, UserId) {
     )
     .await
     .unwrap()
+}
+
+fn admin_role() -> Grantables {
+    Grantables {
+        roles: [RoleKey::new("admin").unwrap()].into(),
+        ..Grantables::new()
+    }
+}
+
+fn admin_grant(org: OrgId, user: UserId) -> tenantry_access::GrantRef {
+    tenantry_access::GrantRef {
+        user,
+        org,
+        scope: tenantry_access::Scope::Organization,
+    }
 }
 
 async fn world() -> World {
@@ -88,13 +107,37 @@ async fn world() -> World {
         .await
         .unwrap()
         .id;
+    let sam = dir
+        .create_user(
+            Caller::System,
+            acme,
+            tenantry::NewUser {
+                way_in: tenantry_lifecycle::WayIn::Password,
+                password: Some(Password::new("purple monkey dishwasher")),
+                ..tenantry::NewUser::invited(Email::parse("sam@acme.example").unwrap())
+            },
+        )
+        .await
+        .unwrap()
+        .id;
+    dir.change_grant(
+        Caller::System,
+        admin_grant(acme, sam),
+        tenantry_access::Change::Grant(admin_role()),
+    )
+    .await
+    .unwrap();
     let clients = vec![
         ScimClient::new(acme, acme_admin, TOKEN_A).unwrap(),
         ScimClient::new(bolt, bolt_admin, TOKEN_B).unwrap(),
         ScimClient::new(acme, member, TOKEN_MEMBER).unwrap(),
+        ScimClient::new(acme, sam, TOKEN_SAM).unwrap(),
     ];
-    let scim = ScimService::new(Arc::new(dir), BASE, clients).unwrap();
+    let dir = Arc::new(dir);
+    let scim = ScimService::new(dir.clone(), BASE, clients).unwrap();
     World {
+        dir,
+        sam,
         store,
         scim,
         acme,
@@ -235,7 +278,11 @@ async fn tokens_authenticate_and_each_sees_its_own_organization() {
             .all(|u| u["id"] != id),
         "{listed}"
     );
-    // A token acting as a non-admin reads but may not change: the directory refuses.
+    // A token acting as a non-admin may neither read nor change.
+    let r = w
+        .call_as(Some(TOKEN_MEMBER), "GET", "/Users", None, None)
+        .await;
+    assert_eq!(r.status, 403, "{:?}", r.body);
     let r = w
         .call_as(Some(TOKEN_MEMBER), "POST", "/Users", Some(json!({
             "schemas": [USER], "userName": "mallory", "emails": [{"value": "m@acme.example"}], "active": true
@@ -555,4 +602,76 @@ async fn discovery_and_unknown_endpoints() {
     assert_eq!(w.call("GET", "/Nope", None).await.status, 404);
     assert_eq!(w.call("PUT", "/Schemas", None).await.status, 405);
     assert_eq!(w.call("POST", "/Bulk", Some(json!({}))).await.status, 501);
+}
+
+/// A token's user is checked on every request: blocked, or demoted, they can neither read
+/// nor write; unblocked and promoted again, they can.
+#[tokio::test]
+async fn a_token_whose_user_was_blocked_or_demoted_reads_and_writes_nothing() {
+    let w = world().await;
+    let bjensen = w.create_user("bjensen", "bjensen@acme.example").await;
+    let one = format!("/Users/{}", bjensen["id"].as_str().unwrap());
+    let new_user = || {
+        Some(json!({
+            "schemas": [USER], "userName": "eve", "emails": [{"value": "eve@acme.example"}]
+        }))
+    };
+    assert_eq!(sam_statuses(&w, &one).await, [200, 200, 200, 200]);
+    w.dir
+        .change_account(
+            Caller::User(w.acme_admin),
+            w.sam,
+            tenantry_lifecycle::Event::Block,
+        )
+        .await
+        .unwrap();
+    assert_eq!(sam_statuses(&w, &one).await, [403, 403, 403, 403]);
+    let r = w
+        .call_as(Some(TOKEN_SAM), "POST", "/Users", new_user(), None)
+        .await;
+    assert_eq!(r.status, 403, "{:?}", r.body);
+    w.dir
+        .change_account(
+            Caller::User(w.acme_admin),
+            w.sam,
+            tenantry_lifecycle::Event::Unblock,
+        )
+        .await
+        .unwrap();
+    assert_eq!(sam_statuses(&w, &one).await, [200, 200, 200, 200]);
+    w.dir
+        .change_grant(
+            Caller::User(w.acme_admin),
+            admin_grant(w.acme, w.sam),
+            tenantry_access::Change::Revoke {
+                what: admin_role(),
+                cascade: false,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(sam_statuses(&w, &one).await, [403, 403, 403, 403]);
+    let r = w
+        .call_as(Some(TOKEN_SAM), "POST", "/Users", new_user(), None)
+        .await;
+    assert_eq!(r.status, 403, "{:?}", r.body);
+}
+
+/// What Sam's token gets for a list of users, one user, a list of groups and a search.
+async fn sam_statuses(w: &World, one: &str) -> [u16; 4] {
+    let search = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"]});
+    [
+        w.call_as(Some(TOKEN_SAM), "GET", "/Users", None, None)
+            .await
+            .status,
+        w.call_as(Some(TOKEN_SAM), "GET", one, None, None)
+            .await
+            .status,
+        w.call_as(Some(TOKEN_SAM), "GET", "/Groups", None, None)
+            .await
+            .status,
+        w.call_as(Some(TOKEN_SAM), "POST", "/.search", Some(search), None)
+            .await
+            .status,
+    ]
 }

@@ -81,6 +81,7 @@ impl Directory {
         area: SharedArea,
         shared: bool,
     ) -> Result<(), DirectoryError> {
+        self.acting(caller).await?;
         self.require_admin(caller, org).await?;
         retrying!(self, self.try_share(caller, org, &area, shared))
     }

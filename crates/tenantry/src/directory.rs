@@ -33,6 +33,7 @@ use crate::clock::Clock;
 use crate::error::{StoreError, StoreErrorKind};
 use crate::records::{
     AuditEvent, Channel, OrgRecord, OutboxMessage, OutboxStatus, Record, RecordKey, UserRecord,
+    Versioned,
 };
 use crate::render::{DefaultRenderer, Locale, MessageContext, MessageKind, Renderer};
 use crate::store::{ListOf, Store};
@@ -93,6 +94,10 @@ pub enum DirectoryError {
     /// The caller lacks a permission.
     #[error("denied: {0}")]
     Denied(String),
+    /// The calling user's account may not sign in (invited and not yet activated, pending,
+    /// inactive, blocked, deleted, or of a kind that never signs in): it acts for nobody.
+    #[error("the caller's account may not act")]
+    CallerMayNotAct,
     /// An access guard refused.
     #[error(transparent)]
     Refused(#[from] Refusal),
@@ -140,6 +145,11 @@ pub enum DirectoryError {
     /// The account has no password yet: this step needs one.
     #[error("a password must be chosen")]
     PasswordRequired,
+    /// A single sign-on login was refused: the identity belongs to no user of the
+    /// organization the provider is configured for, just-in-time provisioning is off, or
+    /// the account may not sign in (one answer for all).
+    #[error("single sign-on refused")]
+    SsoRefused,
     /// Others kept changing the same records; the use case gave up.
     #[error("the change kept conflicting with concurrent changes; try again")]
     Contended,
@@ -175,6 +185,46 @@ impl NewUser {
             way_in: WayIn::Invitation,
             password: None,
         }
+    }
+}
+
+/// A single sign-on login as the host reports it, after the identity provider configured
+/// for `org` vouched for the person (see [`Directory::sso_login`]).
+#[derive(Debug, Clone)]
+pub struct SsoLogin {
+    /// The organization the identity provider is configured for.
+    pub org: OrgId,
+    /// Also sign in users of `org`'s descendants (an agency's provider for its client
+    /// organizations); off by default: only `org`'s own users.
+    pub subtree: bool,
+    /// What the provider says of the person (used for a just-in-time account).
+    pub profile: Profile,
+    /// The identifiers the provider vouched for.
+    pub identifiers: LoginIdentifiers,
+}
+
+impl SsoLogin {
+    /// A login to `org` of the person the provider knows by `identifiers`, for `org`'s
+    /// own users only, with an empty profile.
+    pub fn new(org: OrgId, identifiers: LoginIdentifiers) -> Self {
+        Self {
+            org,
+            subtree: false,
+            profile: Profile::default(),
+            identifiers,
+        }
+    }
+
+    /// The same login with `profile` for a just-in-time account.
+    pub fn with_profile(mut self, profile: Profile) -> Self {
+        self.profile = profile;
+        self
+    }
+
+    /// The same login, reaching users of `org`'s descendants too.
+    pub fn with_subtree(mut self) -> Self {
+        self.subtree = true;
+        self
     }
 }
 
@@ -674,16 +724,44 @@ impl Directory {
         Ok((model, orgs))
     }
 
-    /// Checks the caller administers `org`.
+    /// The calling user's record, read now; `None` for the system. A user whose account may
+    /// not sign in — or who no longer exists — is refused with
+    /// [`DirectoryError::CallerMayNotAct`]: every use case that acts for a user asks this
+    /// first, before it reads anything of the target, so a dormant caller learns nothing.
+    pub(crate) async fn acting(
+        &self,
+        caller: Caller,
+    ) -> Result<Option<UserRecord>, DirectoryError> {
+        let Caller::User(id) = caller else {
+            return Ok(None);
+        };
+        match self.user(id).await {
+            Ok((record, _)) if record.account.capabilities().may_sign_in => Ok(Some(record)),
+            Ok(_) | Err(DirectoryError::NotFound(_)) => Err(DirectoryError::CallerMayNotAct),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Checks that `caller` may act (a user whose account may sign in, or the system) and
+    /// administers `org`: for adapters that serve an organization's data outside a use case,
+    /// such as SCIM's reads. Refused with [`DirectoryError::CallerMayNotAct`] or
+    /// [`DirectoryError::Denied`].
+    pub async fn authorize_admin(&self, caller: Caller, org: OrgId) -> Result<(), DirectoryError> {
+        self.require_admin(caller, org).await
+    }
+
+    /// Checks the caller may act ([`Self::acting`]) and administers `org`.
     pub(crate) async fn require_admin(
         &self,
         caller: Caller,
         org: OrgId,
     ) -> Result<(), DirectoryError> {
-        let Caller::User(user) = caller else {
+        let Some(record) = self.acting(caller).await? else {
             return Ok(());
         };
-        let resolver = self.resolver_for(&[user]).await?;
+        let user = record.user.id();
+        let (model, _) = self.access_model_of(std::slice::from_ref(&record)).await?;
+        let resolver = Resolver::compile(&self.catalog, &model)?;
         let decision = resolver.check(user, self.catalog.admin(), Target::Org(org));
         if decision.is_allowed() {
             Ok(())
@@ -874,6 +952,7 @@ impl Directory {
         org: OrgId,
         new: NewUser,
     ) -> Result<CreatedUser, DirectoryError> {
+        self.acting(caller).await?;
         self.require_admin(caller, org).await?;
         retrying!(self, self.try_create_user(caller, org, new.clone()))
     }
@@ -1289,6 +1368,7 @@ impl Directory {
         user: UserId,
         event: Event,
     ) -> Result<AccountChange, DirectoryError> {
+        self.acting(caller).await?;
         let (record, _) = self.user(user).await?;
         self.require_admin(caller, record.user.org()).await?;
         retrying!(self, self.try_change_account(caller, user, event))
@@ -1413,6 +1493,7 @@ impl Directory {
         grant: GrantRef,
         change: tenantry_access::Change,
     ) -> Result<tenantry_access::Plan, DirectoryError> {
+        self.acting(caller).await?;
         retrying!(self, self.try_change_grant(caller, grant, &change))
     }
 
@@ -1505,6 +1586,7 @@ impl Directory {
         caller: Caller,
         user: UserId,
     ) -> Result<(), DirectoryError> {
+        self.acting(caller).await?;
         let (record, _) = self.user(user).await?;
         self.require_admin(caller, record.user.org()).await?;
         if record.user.mailbox().is_none() {
@@ -1726,6 +1808,7 @@ impl Directory {
         err(Display)
     )]
     pub async fn reset_pin(&self, caller: Caller, user: UserId) -> Result<Pin, DirectoryError> {
+        self.acting(caller).await?;
         let (record, _) = self.user(user).await?;
         self.require_admin(caller, record.user.org()).await?;
         if record.user.kind() != UserKind::Pin {
@@ -1783,6 +1866,7 @@ impl Directory {
         parent: OrgId,
         name: Name,
     ) -> Result<OrgId, DirectoryError> {
+        self.acting(caller).await?;
         self.require_admin(caller, parent).await?;
         let (parent_record, _) = self.org(parent).await?;
         let now = self.clock.now();
@@ -1823,6 +1907,7 @@ impl Directory {
         org: OrgId,
         entitlements: std::collections::BTreeSet<tenantry_access::PermissionKey>,
     ) -> Result<(), DirectoryError> {
+        self.acting(caller).await?;
         for key in &entitlements {
             self.catalog.permission(key.as_str())?;
         }
@@ -1886,6 +1971,7 @@ impl Directory {
         settings: tenantry_identity::OrgSettings,
         lifecycle: tenantry_lifecycle::LifecyclePolicy,
     ) -> Result<(), DirectoryError> {
+        self.acting(caller).await?;
         self.require_admin(caller, org).await?;
         retrying!(self, self.try_configure(caller, org, &settings, &lifecycle))
     }
@@ -1925,6 +2011,7 @@ impl Directory {
         org: OrgId,
         user: UserId,
     ) -> Result<(), DirectoryError> {
+        self.acting(caller).await?;
         self.require_admin(caller, org).await?;
         retrying!(self, self.try_set_contact(caller, org, user))
     }
@@ -1962,6 +2049,7 @@ impl Directory {
         caller: Caller,
         group: tenantry_identity::Group,
     ) -> Result<tenantry_identity::GroupId, DirectoryError> {
+        self.acting(caller).await?;
         self.require_admin(caller, group.org).await?;
         self.org(group.org).await?;
         let id = group.id;
@@ -1990,6 +2078,7 @@ impl Directory {
         group: tenantry_identity::GroupId,
         change: impl Fn(&mut tenantry_identity::Group) + Send + Sync,
     ) -> Result<(), DirectoryError> {
+        self.acting(caller).await?;
         retrying!(self, self.try_update_group(caller, group, &change))
     }
 
@@ -2030,6 +2119,7 @@ impl Directory {
         caller: Caller,
         group: tenantry_identity::GroupId,
     ) -> Result<(), DirectoryError> {
+        self.acting(caller).await?;
         retrying!(self, self.try_delete_group(caller, group))
     }
 
@@ -2086,6 +2176,7 @@ impl Directory {
         add: &[UserId],
         remove: &[UserId],
     ) -> Result<(usize, usize), DirectoryError> {
+        self.acting(caller).await?;
         let (g, _) = self.group(group).await?;
         self.require_admin(caller, g.org).await?;
         retrying!(self, self.try_change_members(caller, group, add, remove))
@@ -2401,6 +2492,7 @@ impl Directory {
         user: UserId,
         items: Vec<String>,
     ) -> Result<bool, DirectoryError> {
+        self.acting(caller).await?;
         let (record, _) = self.user(user).await?;
         self.require_admin(caller, record.user.org()).await?;
         let mut ctx = MessageContext::new(
@@ -2481,54 +2573,93 @@ impl Directory {
         self.store.commit(cs).await?;
         Ok(user_id)
     }
-    /// A single sign-on login, reported by the host after its identity provider vouched for
-    /// `identifiers` (seed 003). An existing account not yet in use is activated (SSO proves
-    /// who they are); an active one just signs in; with just-in-time provisioning on, an
-    /// unknown person gets an account in `org`. Returns the user.
+    /// A single sign-on login, reported by the host after the identity provider configured
+    /// for `login.org` vouched for `login.identifiers` (a workforce platform's company
+    /// login). Only a user of that organization (or of its subtree, where `login.subtree`
+    /// says so) is signed in: an existing account not yet in use is activated (SSO proves
+    /// who they are), an active one just signs in. With just-in-time provisioning on, an
+    /// unknown person gets an account in `login.org` with the organization's sign-up
+    /// defaults (permission type, department, job profile), if the profile has the
+    /// organization's required fields.
+    ///
+    /// Every refusal is the same [`DirectoryError::SsoRefused`]: an identity of another
+    /// organization, an unknown one without just-in-time provisioning, identifiers of two
+    /// different users, an account that may not sign in (blocked, inactive) — so a login
+    /// does not reveal where else an identity exists. Only a missing required field is
+    /// told apart, for the just-in-time case.
     #[tracing::instrument(
         name = "tenantry",
         skip_all,
         fields(use_case = "sso_login"),
         err(Display)
     )]
-    pub async fn sso_login(
-        &self,
-        org: OrgId,
-        profile: Profile,
-        identifiers: LoginIdentifiers,
-    ) -> Result<UserId, DirectoryError> {
-        retrying!(
-            self,
-            self.try_sso_login(org, profile.clone(), identifiers.clone())
-        )
+    pub async fn sso_login(&self, login: SsoLogin) -> Result<UserId, DirectoryError> {
+        retrying!(self, self.try_sso_login(&login))
     }
 
-    async fn try_sso_login(
-        &self,
-        org_id: OrgId,
-        profile: Profile,
-        identifiers: LoginIdentifiers,
-    ) -> Result<UserId, DirectoryError> {
+    /// Whether `org` is `root` or, with `subtree`, one of its descendants.
+    async fn within(&self, org: OrgId, root: OrgId, subtree: bool) -> Result<bool, DirectoryError> {
+        if org == root {
+            return Ok(true);
+        }
+        if !subtree {
+            return Ok(false);
+        }
+        let mut at = org;
+        // A stored tree has no cycle; the bound only guards against a corrupt store.
+        for _ in 0..tenantry_identity::OrgTree::MAX_DEPTH + 1 {
+            match self.org(at).await?.0.org.parent {
+                Some(p) if p == root => return Ok(true),
+                Some(p) => at = p,
+                None => return Ok(false),
+            }
+        }
+        Ok(false)
+    }
+
+    async fn try_sso_login(&self, login: &SsoLogin) -> Result<UserId, DirectoryError> {
         let now = self.clock.now();
+        let org_id = login.org;
         let (org, _) = self.org(org_id).await?;
-        for key in identifiers.keys() {
+        let mut found: Option<Versioned<UserRecord>> = None;
+        for key in login.identifiers.keys() {
             let Some(existing) = self.store.user_by_login(&key).await? else {
                 continue;
             };
+            match &found {
+                Some(f) if f.value.user.id() != existing.value.user.id() => {
+                    return Err(DirectoryError::SsoRefused);
+                }
+                Some(_) => {}
+                None => found = Some(existing),
+            }
+        }
+        if let Some(existing) = found {
             let mut record = existing.value;
             let id = record.user.id();
+            if !self
+                .within(record.user.org(), org_id, login.subtree)
+                .await?
+            {
+                return Err(DirectoryError::SsoRefused);
+            }
+            let (own_org, _) = self.org(record.user.org()).await?;
             if !record.account.capabilities().may_sign_in {
                 record.account = record
                     .account
-                    .apply(Event::SsoLogin, Actor::System, &org.lifecycle, now)?
+                    .apply(Event::SsoLogin, Actor::System, &own_org.lifecycle, now)
+                    .map_err(|_| DirectoryError::SsoRefused)?
                     .account;
+                if !record.account.capabilities().may_sign_in {
+                    return Err(DirectoryError::SsoRefused);
+                }
             }
             record.last_sign_in = Some(now);
             let mut cs = Changeset::new();
             cs.update(Record::User(record), existing.version)
                 .audit(self.audit(
                     Caller::User(id),
-                    Some(org_id),
+                    Some(own_org.org.id),
                     Some(id),
                     "user.signed_in_sso",
                 ));
@@ -2541,10 +2672,38 @@ impl Directory {
             Actor::System,
             &org.lifecycle,
             now,
-        )?;
+        )
+        .map_err(|_| DirectoryError::SsoRefused)?;
+        let placement = &org.lifecycle.sign_up.defaults;
+        let mut profile = login.profile.clone();
+        profile.department = placement.department.or(profile.department);
+        profile.job_profile = placement.job_profile.or(profile.job_profile);
         let id = UserId::from_uuid(self.uuid());
-        let user = User::new(id, org_id, UserKind::Standard, profile, identifiers, now)?;
+        let user = User::new(
+            id,
+            org_id,
+            UserKind::Standard,
+            profile,
+            login.identifiers.clone(),
+            now,
+        )?;
+        org.org.settings.required_fields.check(&user)?;
         let mut cs = Changeset::new();
+        if let Some(role) = &placement.permission_type {
+            let role = tenantry_access::RoleKey::new(role)?;
+            self.catalog.role(&role)?;
+            cs.insert(Record::Grant(
+                GrantRef {
+                    user: id,
+                    org: org_id,
+                    scope: Scope::Organization,
+                },
+                Grantables {
+                    roles: [role].into(),
+                    ..Grantables::new()
+                },
+            ));
+        }
         cs.insert(Record::User(UserRecord {
             user,
             account: t.account,
@@ -2584,6 +2743,7 @@ impl Directory {
         target: UserId,
         reason: &str,
     ) -> Result<UserId, DirectoryError> {
+        self.acting(Caller::User(caller)).await?;
         let (record, _) = self.user(target).await?;
         let org = record.user.org();
         self.require_admin(Caller::User(caller), org).await?;
@@ -2636,6 +2796,7 @@ impl Directory {
         caller: Caller,
         user: UserId,
     ) -> Result<(), DirectoryError> {
+        self.acting(caller).await?;
         let (record, _) = self.user(user).await?;
         self.require_admin(caller, record.user.org()).await?;
         if !record.account.capabilities().may_sign_in {
@@ -2848,6 +3009,7 @@ impl Directory {
         user: UserId,
         channel: tenantry_credentials::CodeChannel,
     ) -> Result<(), DirectoryError> {
+        self.acting(caller).await?;
         let (record, _) = self.user(user).await?;
         self.require_admin(caller, record.user.org()).await?;
         retrying!(self, self.try_send_code(caller, &record.user, channel))
@@ -3030,6 +3192,7 @@ impl Directory {
         name: Name,
         sign_up_link: bool,
     ) -> Result<tenantry_identity::Department, DirectoryError> {
+        self.acting(caller).await?;
         self.require_admin(caller, org).await?;
         self.org(org).await?;
         let now = self.clock.now();
@@ -3065,6 +3228,7 @@ impl Directory {
         org: OrgId,
         name: Name,
     ) -> Result<tenantry_identity::JobProfile, DirectoryError> {
+        self.acting(caller).await?;
         self.require_admin(caller, org).await?;
         self.org(org).await?;
         let profile = tenantry_identity::JobProfile {
@@ -3098,6 +3262,7 @@ impl Directory {
         org: OrgId,
         name: Name,
     ) -> Result<tenantry_identity::Location, DirectoryError> {
+        self.acting(caller).await?;
         self.require_admin(caller, org).await?;
         self.org(org).await?;
         let location = tenantry_identity::Location {
@@ -3132,6 +3297,7 @@ impl Directory {
         user: UserId,
         access: tenantry_identity::LocationAccess,
     ) -> Result<(), DirectoryError> {
+        self.acting(caller).await?;
         let (record, _) = self.user(user).await?;
         self.require_admin(caller, record.user.org()).await?;
         if let tenantry_identity::LocationAccess::Specific(set) = &access {

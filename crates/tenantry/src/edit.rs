@@ -49,6 +49,7 @@ impl Directory {
         user: UserId,
         update: UserUpdate,
     ) -> Result<UserRecord, DirectoryError> {
+        self.acting(caller).await?;
         let (record, _) = self.user(user).await?;
         self.require_admin(caller, record.user.org()).await?;
         retrying!(self, self.try_update_user(caller, user, &update))

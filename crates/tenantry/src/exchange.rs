@@ -71,6 +71,7 @@ impl Directory {
         headers: &Headers,
         writer: W,
     ) -> Result<u64, DirectoryError> {
+        self.acting(caller).await?;
         self.require_admin(caller, org).await?;
         let (org_record, _) = self.org(org).await?;
         let kinds = match kind {
@@ -267,6 +268,7 @@ impl Directory {
         file: &[u8],
         xlsx: bool,
     ) -> Result<ImportPlan, DirectoryError> {
+        self.acting(caller).await?;
         self.require_admin(caller, org).await?;
         let template = self.import_template(org).await?;
         let limits = ImportLimits::default();
@@ -309,6 +311,7 @@ impl Directory {
         org: OrgId,
         plan: &ImportPlan,
     ) -> Result<ImportOutcome, DirectoryError> {
+        self.acting(caller).await?;
         self.require_admin(caller, org).await?;
         let (record, _) = self.org(org).await?;
         let mut departments = BTreeMap::new();

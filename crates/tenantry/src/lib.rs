@@ -90,6 +90,8 @@ mod outbox;
 mod records;
 mod render;
 mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use areas::{MAX_GUEST_AREAS, SharedArea};
 pub use changeset::{Changeset, Committed, Expect};
@@ -97,7 +99,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use detached::Started;
 pub use directory::{
     AccountChange, Caller, CreatedUser, Directory, DirectoryConfig, DirectoryError, NewUser,
-    SignUpForm,
+    SignUpForm, SsoLogin,
 };
 pub use edit::UserUpdate;
 pub use error::{StoreError, StoreErrorKind};

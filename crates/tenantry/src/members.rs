@@ -51,6 +51,7 @@ impl Directory {
         after: Option<UserId>,
         limit: usize,
     ) -> Result<GroupMembers, DirectoryError> {
+        self.acting(viewer).await?;
         let (g, _) = self.group(group).await?;
         if let Caller::User(user) = viewer
             && self.require_admin(viewer, g.org).await.is_err()

@@ -138,6 +138,7 @@ impl Directory {
         user: UserId,
         settings: NotificationSettings,
     ) -> Result<(), DirectoryError> {
+        self.acting(caller).await?;
         if caller != Caller::User(user) {
             let (record, _) = self.user(user).await?;
             self.require_admin(caller, record.user.org()).await?;
@@ -195,6 +196,7 @@ impl Directory {
         user: UserId,
         message: HostMessage,
     ) -> Result<bool, DirectoryError> {
+        self.acting(caller).await?;
         if message.subject.chars().count() > MAX_SUBJECT
             || message.subject.contains(['\r', '\n'])
             || message.subject.trim().is_empty()

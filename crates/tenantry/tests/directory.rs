@@ -427,12 +427,13 @@ async fn deactivate_block_and_the_last_admin() {
         .change_account(Caller::User(w.admin), bob, Event::Block)
         .await
         .unwrap();
-    // Bob administers nothing; the system never unblocks (only staff do).
+    // Bob administers nothing, and blocked he acts for nobody; the system never unblocks
+    // (only staff do).
     assert!(matches!(
         w.dir
             .change_account(Caller::User(bob), bob, Event::Unblock)
             .await,
-        Err(DirectoryError::Denied(_))
+        Err(DirectoryError::CallerMayNotAct)
     ));
     assert!(matches!(
         w.dir
@@ -1004,12 +1005,12 @@ async fn seed_004_groups_bulk_membership_and_archive() {
         w.store.list(&ListOf::MembersOf(gid)).await.unwrap().len(),
         3
     );
-    // Members are no admins.
+    // Members are no admins (and these, invited and not yet active, act for nobody).
     assert!(matches!(
         w.dir
             .change_members(Caller::User(ids[0]), gid, &ids[3..], &[])
             .await,
-        Err(DirectoryError::Denied(_))
+        Err(DirectoryError::CallerMayNotAct)
     ));
     w.dir
         .update_group(Caller::User(w.admin), gid, |g| {
@@ -1264,19 +1265,19 @@ async fn seed_003_sso_just_in_time() {
     // Not provisioned and JIT off: refused.
     assert!(matches!(
         w.dir
-            .sso_login(w.org, Profile::default(), ids("new@acme.example"))
+            .sso_login(SsoLogin::new(w.org, ids("new@acme.example")))
             .await,
-        Err(DirectoryError::Lifecycle(_))
+        Err(DirectoryError::SsoRefused)
     ));
     configure(&w, |_, l| l.sso_just_in_time = true).await;
     let id = w
         .dir
-        .sso_login(w.org, Profile::default(), ids("new@acme.example"))
+        .sso_login(SsoLogin::new(w.org, ids("new@acme.example")))
         .await
         .unwrap();
     assert_eq!(
         w.dir
-            .sso_login(w.org, Profile::default(), ids("NEW@acme.example"))
+            .sso_login(SsoLogin::new(w.org, ids("NEW@acme.example")))
             .await
             .unwrap(),
         id,
@@ -1286,7 +1287,7 @@ async fn seed_003_sso_just_in_time() {
     let bob = with_bob(&w, WayIn::Invitation).await;
     assert_eq!(
         w.dir
-            .sso_login(w.org, Profile::default(), ids("bob@acme.example"))
+            .sso_login(SsoLogin::new(w.org, ids("bob@acme.example")))
             .await
             .unwrap(),
         bob
@@ -1561,7 +1562,8 @@ async fn seed_000_exports_and_seed_003_import() {
             false,
         )
         .await;
-    assert!(matches!(denied, Err(DirectoryError::Denied(_))));
+    // (Carla has not activated her account: she acts for nobody.)
+    assert!(matches!(denied, Err(DirectoryError::CallerMayNotAct)));
 }
 
 #[tokio::test]
@@ -2434,10 +2436,7 @@ async fn seed_003_workforce_end_to_end() {
         email: Some(Email::parse("sso@acme.example").unwrap()),
         ..Default::default()
     };
-    w.dir
-        .sso_login(w.org, Profile::default(), sso)
-        .await
-        .unwrap();
+    w.dir.sso_login(SsoLogin::new(w.org, sso)).await.unwrap();
     // Self sign-up through the kitchen's link.
     let mut f = form(&w, "cook@acme.example");
     f.link = kitchen.sign_up_code.clone();
@@ -3500,7 +3499,8 @@ async fn seed_000_group_directory_hides_consumers_behind_a_notice() {
         w.dir
             .group_members(Caller::User(consumers[0]), research, None, 0)
             .await,
-        Err(DirectoryError::NotFound("group"))
+        // Consumers never sign in: they view nothing.
+        Err(DirectoryError::CallerMayNotAct)
     ));
     // A deleted consumer receives nothing any more: the notice counts one.
     w.dir
