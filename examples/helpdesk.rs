@@ -176,7 +176,16 @@ async fn main() -> Result {
     ));
     dir.sign_up(form.clone()).await?;
     detail(format!(
-        "signed up again while inactive: reactivated, may sign in {}",
+        "signed up again while inactive: may sign in {} until the link to the mailbox is used",
+        dir.sign_in("nico@tenant.example", &form.password)
+            .await
+            .is_ok()
+    ));
+    app.deliver().await?;
+    dir.activate(&app.link("nico@tenant.example", "activation")?, None)
+        .await?;
+    detail(format!(
+        "after the reactivation link: may sign in {}",
         dir.sign_in("nico@tenant.example", &form.password)
             .await
             .is_ok()

@@ -309,6 +309,11 @@ pub(crate) fn conflict(e: &StoreError) -> bool {
     e.kind() == StoreErrorKind::Conflict
 }
 
+/// The context of an activation token that reactivates an inactive account (a sign-up with
+/// its identifier) instead of activating a new one; invitation generations, the other
+/// contexts, never reach it.
+const REACTIVATION: u32 = u32::MAX;
+
 /// How many lost races an attempt counter tolerates before refusing the attempt: enough for
 /// dozens of simultaneous guesses at one identifier to all be counted.
 const COUNTER_ROUNDS: u32 = 64;
@@ -2274,42 +2279,9 @@ impl Directory {
             .lifecycle
             .sign_up
             .place(form.org, &request, link.as_ref(), now)?;
-        // An identifier that exists: the existing account's path, with the same answer.
-        for key in form.identifiers.keys() {
-            if let Some(existing) = self.store.user_by_login(&key).await? {
-                let record = existing.value;
-                if let Ok(t) = record.account.sign_up_again(&org.lifecycle, now) {
-                    let mut cs = Changeset::new();
-                    let invitation = match self
-                        .store
-                        .get(&RecordKey::Invitation(record.user.id()))
-                        .await?
-                        .map(|v| (v.value, v.version))
-                    {
-                        Some((Record::Invitation(inv), v)) => Some((inv, v)),
-                        _ => None,
-                    };
-                    self.carry_out(&mut cs, &record.user, &org, &t.effects, invitation)
-                        .await?;
-                    let id = record.user.id();
-                    cs.update(
-                        Record::User(UserRecord {
-                            account: t.account,
-                            ..record
-                        }),
-                        existing.version,
-                    )
-                    .audit(self.audit(
-                        Caller::User(id),
-                        Some(form.org),
-                        Some(id),
-                        "account.signed_up_again",
-                    ));
-                    let _ = self.store.commit(cs).await;
-                }
-                return Ok(());
-            }
-        }
+        // Everything that does not depend on whether the identifier exists is checked
+        // first, and the password is hashed either way: a weak password, a missing field or
+        // the time taken tell an existing account from a new one no more than the answer.
         let kind = if form.as_guest {
             UserKind::Guest
         } else {
@@ -2336,16 +2308,29 @@ impl Directory {
             &org.lifecycle,
             now,
         )?;
+        let permission_type = match &placement.permission_type {
+            Some(role) => {
+                let role = tenantry_access::RoleKey::new(role)?;
+                self.catalog.role(&role)?;
+                Some(role)
+            }
+            None => None,
+        };
         let hash = self.hash(&form.password).await?;
+        // An identifier that exists: the existing account's path, with the same answer.
+        for key in form.identifiers.keys() {
+            if let Some(existing) = self.store.user_by_login(&key).await? {
+                self.sign_up_again(&org, existing, now).await;
+                return Ok(());
+            }
+        }
         let mut cs = Changeset::new();
         self.carry_out(&mut cs, &user, &org, &t.effects, None)
             .await?;
         if t.effects.contains(&Effect::NotifyStaffOfPendingSignUp) {
             self.notify_admins(&mut cs, &org, &user).await?;
         }
-        if let Some(role) = &placement.permission_type {
-            let role = tenantry_access::RoleKey::new(role)?;
-            self.catalog.role(&role)?;
+        if let Some(role) = permission_type {
             let grant = Grantables {
                 roles: [role].into(),
                 ..Grantables::new()
@@ -2377,6 +2362,87 @@ impl Directory {
             Err(e) if e.kind() == StoreErrorKind::Duplicate => Ok(()),
             other => other.map(|_| ()).map_err(DirectoryError::from),
         }
+    }
+
+    /// The existing account's side of a sign-up with its identifier. The person at the form
+    /// is told nothing of it (every outcome, failures included, answers as a new sign-up
+    /// does). Only an account of the organization signed up to is touched: an inactive one
+    /// where self-reactivation is allowed gets a link to its stored mailbox and stays
+    /// inactive until the link is redeemed ([`Directory::activate`]); one not yet
+    /// activated gets a fresh activation message; the rest nothing.
+    async fn sign_up_again(
+        &self,
+        org: &OrgRecord,
+        existing: Versioned<UserRecord>,
+        now: DateTime<Utc>,
+    ) {
+        let id = existing.value.user.id();
+        if let Err(e) = self.try_sign_up_again(org, existing, now).await {
+            tracing::debug!(user = %id, error = %e, "sign-up with an existing identifier changed nothing");
+        }
+    }
+
+    async fn try_sign_up_again(
+        &self,
+        org: &OrgRecord,
+        existing: Versioned<UserRecord>,
+        now: DateTime<Utc>,
+    ) -> Result<(), DirectoryError> {
+        let record = existing.value;
+        let id = record.user.id();
+        if record.user.org() != org.org.id {
+            return Ok(());
+        }
+        let t = record.account.sign_up_again(&org.lifecycle, now)?;
+        let mut cs = Changeset::new();
+        if record.account.state() == tenantry_lifecycle::AccountState::Inactive {
+            // Reactivation needs proof of the mailbox: nothing changes until the link is
+            // redeemed, and an older such link stops working.
+            let purpose = TokenPurpose::Activation;
+            self.supersede_tokens(&mut cs, id, purpose).await?;
+            self.queue_link(
+                &mut cs,
+                &record.user,
+                org,
+                MessageKind::ActivationLink,
+                purpose,
+                purpose.default_ttl(),
+                Some(REACTIVATION),
+            )?;
+            cs.audit(self.audit(
+                Caller::System,
+                Some(org.org.id),
+                Some(id),
+                "account.reactivation_requested",
+            ));
+        } else {
+            let invitation = match self
+                .store
+                .get(&RecordKey::Invitation(id))
+                .await?
+                .map(|v| (v.value, v.version))
+            {
+                Some((Record::Invitation(inv), v)) => Some((inv, v)),
+                _ => None,
+            };
+            self.carry_out(&mut cs, &record.user, org, &t.effects, invitation)
+                .await?;
+            cs.update(
+                Record::User(UserRecord {
+                    account: t.account,
+                    ..record
+                }),
+                existing.version,
+            )
+            .audit(self.audit(
+                Caller::System,
+                Some(org.org.id),
+                Some(id),
+                "account.signed_up_again",
+            ));
+        }
+        self.store.commit(cs).await?;
+        Ok(())
     }
 
     /// Tells the organization's admins that `user` signed up and awaits approval.
@@ -2445,16 +2511,18 @@ impl Directory {
             self.redeem_link(raw, TokenPurpose::Activation, now).await?;
         let (mut record, version) = self.user(user_id).await?;
         let (org, _) = self.org(record.user.org()).await?;
+        // A reactivation link (a sign-up with an inactive account's identifier) brings the
+        // account back; any other activation link activates.
+        let event = if token.context == Some(REACTIVATION) {
+            Event::Reactivate
+        } else {
+            Event::Activate {
+                method: ActivationMethod::EmailLink,
+            }
+        };
         record.account = record
             .account
-            .apply(
-                Event::Activate {
-                    method: ActivationMethod::EmailLink,
-                },
-                Actor::User,
-                &org.lifecycle,
-                now,
-            )?
+            .apply(event, Actor::User, &org.lifecycle, now)?
             .account;
         match (password, &record.password) {
             (Some(p), _) => {

@@ -2552,7 +2552,8 @@ async fn seed_004_helpdesk_end_to_end() {
         w.dir.sign_in("newcomer@tenant.example", &pw).await.unwrap(),
         newcomer
     );
-    // Inactive: re-activated by the occupant through the sign-up form.
+    // Inactive: re-activated by the occupant through the sign-up form, once they redeem
+    // the link it sends to their own mailbox.
     w.dir
         .change_account(staff, newcomer, Event::Deactivate)
         .await
@@ -2560,6 +2561,20 @@ async fn seed_004_helpdesk_end_to_end() {
     assert!(!w.dir.may_file_request(newcomer, hq.id).await.unwrap());
     w.dir
         .sign_up(form(&w, "newcomer@tenant.example"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        w.dir.sign_in("newcomer@tenant.example", &pw).await,
+        Err(DirectoryError::InvalidCredentials)
+    ));
+    let link = outbox(&w.store, w.clock.now())
+        .await
+        .into_iter()
+        .rev()
+        .find(|m| m.kind == "activation_link" && m.to == "newcomer@tenant.example")
+        .unwrap();
+    w.dir
+        .activate(&token_from(&link, "activation"), None)
         .await
         .unwrap();
     assert_eq!(

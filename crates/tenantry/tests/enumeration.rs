@@ -145,7 +145,7 @@ where
     );
 }
 
-/// Sign-in and one-time-password redemption, one after the other in one test (timed
+/// Sign-in, one-time-password redemption and sign-up, one after the other in one test (timed
 /// tests running beside each other would measure each other).
 #[tokio::test]
 async fn secret_checks_take_as_long_for_unknown_identifiers() {
@@ -170,6 +170,54 @@ async fn secret_checks_take_as_long_for_unknown_identifiers() {
         dir.redeem_one_time_password(who, &guess, &new)
     })
     .await;
+    sign_up_takes_as_long_for_an_existing_identifier().await;
+}
+
+/// Sign-up with an identifier that exists answers as for a new one, after the same checks
+/// and the same hash: timed like the secret checks, against one hash.
+async fn sign_up_takes_as_long_for_an_existing_identifier() {
+    let (dir, org, ada) = directory_on(Arc::new(MemoryStore::new()), PARAMS).await;
+    let mut lifecycle = tenantry_lifecycle::LifecyclePolicy::default();
+    lifecycle.sign_up.enabled = true;
+    dir.configure_organization(Caller::User(ada), org, Default::default(), lifecycle)
+        .await
+        .unwrap();
+    let form = |email: String| SignUpForm {
+        org,
+        as_guest: false,
+        profile: Profile::default(),
+        identifiers: LoginIdentifiers {
+            email: Some(Email::parse(&email).unwrap()),
+            ..Default::default()
+        },
+        password: Password::new("purple monkey dishwasher"),
+        chosen_department: None,
+        link: None,
+    };
+    let mut rng = rand::rngs::StdRng::seed_from_u64(2);
+    let (mut known, mut unknown, mut hash) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..SAMPLES {
+        let start = Instant::now();
+        dir.sign_up(form("ada@acme.example".into())).await.unwrap();
+        known.push(start.elapsed());
+        let start = Instant::now();
+        dir.sign_up(form(format!("new{i}@acme.example")))
+            .await
+            .unwrap();
+        unknown.push(start.elapsed());
+        hash.push(one_hash(&mut rng));
+    }
+    let (known, unknown, hash) = (median(known), median(unknown), median(hash));
+    eprintln!("sign_up: known {known:?}, unknown {unknown:?}, one hash {hash:?}");
+    assert!(
+        known >= hash / 4 && unknown >= hash / 4,
+        "sign_up: a path skips the hash (known {known:?}, unknown {unknown:?}, hash {hash:?})"
+    );
+    let ratio = known.as_secs_f64() / unknown.as_secs_f64();
+    assert!(
+        (0.5..=2.0).contains(&ratio),
+        "sign_up: known {known:?} vs unknown {unknown:?}"
+    );
 }
 
 /// The detached variants return before any store work: on a single-threaded runtime the
