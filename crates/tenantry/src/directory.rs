@@ -1948,6 +1948,8 @@ impl Directory {
                 }
             }
         }
+        self.keep_admin_through_entitlements(org, entitlements)
+            .await?;
         record.entitlements = entitlements.clone();
         let mut cs = Changeset::new();
         cs.update(Record::Org(record), version).audit(self.audit(
@@ -1957,6 +1959,37 @@ impl Directory {
             "org.entitlements_changed",
         ));
         self.store.commit(cs).await?;
+        Ok(())
+    }
+
+    /// Refuses new `entitlements` for `org` that would take the admin permission from every
+    /// admin it has (the last-admin rule, as for grants and account changes). The
+    /// organization record is written at the version read, so a concurrent change to its
+    /// admins conflicts.
+    async fn keep_admin_through_entitlements(
+        &self,
+        org: OrgId,
+        entitlements: &std::collections::BTreeSet<tenantry_access::PermissionKey>,
+    ) -> Result<(), DirectoryError> {
+        let admin = self.catalog.key(self.catalog.admin());
+        if entitlements.contains(admin) {
+            return Ok(());
+        }
+        let candidates = self.admin_candidates(org).await?;
+        let (mut model, _) = self.access_model(&candidates).await?;
+        if Resolver::compile(&self.catalog, &model)?
+            .admins_of(org)
+            .is_empty()
+        {
+            return Ok(());
+        }
+        model.entitle(org, entitlements.iter().cloned());
+        if Resolver::compile(&self.catalog, &model)?
+            .admins_of(org)
+            .is_empty()
+        {
+            return Err(Refusal::LastAdmin { org }.into());
+        }
         Ok(())
     }
 

@@ -188,7 +188,8 @@ impl World {
             .collect())
     }
 
-    /// The newest message to `to` of `kind`.
+    /// The newest message to `to` of `kind` (by creation time; messages created at the same
+    /// instant come in the store's order, so advance the clock between them).
     pub async fn last_to(&self, to: &str, kind: &str) -> Option<OutboxMessage> {
         self.outbox()
             .await

@@ -2559,6 +2559,7 @@ async fn seed_004_helpdesk_end_to_end() {
         .await
         .unwrap();
     assert!(!w.dir.may_file_request(newcomer, hq.id).await.unwrap());
+    w.clock.advance(Duration::minutes(1)); // the link below is the newest message
     w.dir
         .sign_up(form(&w, "newcomer@tenant.example"))
         .await
