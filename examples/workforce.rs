@@ -134,7 +134,7 @@ async fn main() -> Result {
     app.deliver().await?;
 
     // 4. The Excel template: written with its drop-down lists, filled in, imported.
-    let template = dir.import_template(company).await?;
+    let template = dir.import_template(hr, company).await?;
     let headers = Headers::new(Lang::De);
     let path = out.join("workforce-template.xlsx");
     template.write_xlsx(File::create(&path)?, &headers)?;

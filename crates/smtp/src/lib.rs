@@ -5,7 +5,8 @@
 //! - **Security**: [`Security::StartTls`] (port 587, the default) and
 //!   [`Security::ImplicitTls`] (port 465) verify the server's certificate against the
 //!   Mozilla roots, plus any root the host adds (a company relay's own CA);
-//!   [`Security::Plain`] sends in the clear and is meant for a relay on loopback only.
+//!   [`Security::Plain`] sends in the clear and is meant for a relay on loopback only:
+//!   with credentials it is refused for any other host ([`SmtpError::PlainCredentials`]).
 //! - **Authentication**: PLAIN or LOGIN with the configured user and password, which never
 //!   appear in `Debug` output.
 //! - **Messages**: `From` is the configured sender; the recipient's name and the subject are
@@ -113,6 +114,10 @@ pub enum SmtpError {
     /// TLS could not be set up.
     #[error("TLS could not be set up: {0}")]
     Tls(String),
+    /// Credentials would cross the network in the clear: [`Security::Plain`] with
+    /// credentials is only for a relay on this machine (`localhost`, a loopback address).
+    #[error("credentials are only sent over TLS, or in the clear to a relay on loopback")]
+    PlainCredentials,
 }
 
 /// Where and how to send.
@@ -205,6 +210,12 @@ impl fmt::Debug for SmtpMailer {
 impl SmtpMailer {
     /// A mailer for `config`. Nothing connects until the first message.
     pub fn new(config: SmtpConfig) -> Result<Self, SmtpError> {
+        if config.security == Security::Plain
+            && config.credentials.is_some()
+            && !is_loopback(&config.host)
+        {
+            return Err(SmtpError::PlainCredentials);
+        }
         let tls = match config.security {
             Security::Plain => Tls::None,
             Security::StartTls => Tls::Required(tls_parameters(&config)?),
@@ -253,6 +264,15 @@ impl SmtpMailer {
         };
         built.map_err(|e| DeliveryError::Permanent(format!("the message could not be built: {e}")))
     }
+}
+
+/// Whether `host` names this machine: `localhost` or a loopback address.
+fn is_loopback(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 fn tls_parameters(config: &SmtpConfig) -> Result<TlsParameters, SmtpError> {
@@ -344,6 +364,35 @@ mod tests {
             SmtpMailer::new(config),
             Err(SmtpError::InvalidCertificate)
         ));
+    }
+
+    #[test]
+    fn credentials_never_cross_the_network_in_the_clear() {
+        let config = |host: &str, security| {
+            let mut c = SmtpConfig::new(host, "a@b.example").unwrap();
+            c.security = security;
+            c.credentials("user", "hunter2-secret");
+            c
+        };
+        for host in ["smtp.example", "192.0.2.10", "10.0.0.1"] {
+            assert!(
+                matches!(
+                    SmtpMailer::new(config(host, Security::Plain)),
+                    Err(SmtpError::PlainCredentials)
+                ),
+                "{host}"
+            );
+        }
+        for host in ["localhost", "127.0.0.1", "::1", "[::1]"] {
+            assert!(
+                SmtpMailer::new(config(host, Security::Plain)).is_ok(),
+                "{host}"
+            );
+        }
+        assert!(SmtpMailer::new(config("smtp.example", Security::StartTls)).is_ok());
+        let mut no_credentials = SmtpConfig::new("smtp.example", "a@b.example").unwrap();
+        no_credentials.security = Security::Plain;
+        assert!(SmtpMailer::new(no_credentials).is_ok());
     }
 
     #[test]

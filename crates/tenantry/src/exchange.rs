@@ -206,14 +206,25 @@ impl Directory {
     }
 
     /// The import template of `org` (seed 003): its departments, job profiles, the catalog's
-    /// roles as permission types, and the organization's phone region.
+    /// roles as permission types, and the organization's phone region. The caller must
+    /// administer `org` (the template lists its departments and job profiles).
     #[tracing::instrument(
         name = "tenantry",
         skip_all,
         fields(use_case = "import_template"),
         err(Display)
     )]
-    pub async fn import_template(&self, org: OrgId) -> Result<ImportTemplate, DirectoryError> {
+    pub async fn import_template(
+        &self,
+        caller: Caller,
+        org: OrgId,
+    ) -> Result<ImportTemplate, DirectoryError> {
+        self.require_admin(caller, org).await?;
+        self.template_of(org).await
+    }
+
+    /// [`Self::import_template`] without the caller's check, for use cases that made it.
+    async fn template_of(&self, org: OrgId) -> Result<ImportTemplate, DirectoryError> {
         let (record, _) = self.org(org).await?;
         let mut choices = Choices::default();
         for d in self.store.list(&ListOf::DepartmentsOf(org)).await? {
@@ -270,7 +281,7 @@ impl Directory {
     ) -> Result<ImportPlan, DirectoryError> {
         self.acting(caller).await?;
         self.require_admin(caller, org).await?;
-        let template = self.import_template(org).await?;
+        let template = self.template_of(org).await?;
         let limits = ImportLimits::default();
         let sheet = if xlsx {
             read_xlsx(file, &limits)?

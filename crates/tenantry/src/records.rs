@@ -119,7 +119,7 @@ pub enum OutboxStatus {
 
 /// A message written in the same changeset as the change that causes it, and delivered
 /// afterwards, so a crash never loses one.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutboxMessage {
     /// The message's id.
     pub id: Uuid,
@@ -147,6 +147,29 @@ pub struct OutboxMessage {
     /// withdraws it if its user muted the topic meanwhile. `None`: not optional.
     #[serde(default)]
     pub topic: Option<crate::notify::Topic>,
+}
+
+impl std::fmt::Debug for OutboxMessage {
+    // Bodies carry links with live tokens and codes: never print them, only their size.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutboxMessage")
+            .field("id", &self.id)
+            .field("idempotency_key", &self.idempotency_key)
+            .field("channel", &self.channel)
+            .field("to", &self.to)
+            .field("user", &self.user)
+            .field("kind", &self.kind)
+            .field("subject", &self.subject)
+            .field("text", &format_args!("<{} bytes>", self.text.len()))
+            .field(
+                "html",
+                &self.html.as_ref().map(|h| format!("<{} bytes>", h.len())),
+            )
+            .field("created_at", &self.created_at)
+            .field("status", &self.status)
+            .field("topic", &self.topic)
+            .finish()
+    }
 }
 
 /// The key of a stored record.

@@ -396,6 +396,10 @@ fn rows() -> Vec<(&'static str, Row)> {
             &tenantry_tabular::Headers::default(),
             Vec::new()
         )),
+        row!("import_template", |s, c| s
+            .w
+            .dir
+            .import_template(c, s.w.org)),
         row!("plan_import", |s, c| s
             .w
             .dir
@@ -466,4 +470,19 @@ async fn no_use_case_acts_for_a_caller_who_may_not_sign_in() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The import template lists an organization's departments and job profiles: only for its
+/// admins (it took no caller before, so anyone could read any organization's).
+#[tokio::test]
+async fn the_import_template_is_for_admins_only() {
+    let s = scene().await;
+    let r = s.w.dir.import_template(Caller::User(s.carl), s.w.org).await;
+    assert!(matches!(r, Err(DirectoryError::Denied(_))), "{r:?}");
+    assert!(
+        s.w.dir
+            .import_template(Caller::User(s.actor), s.w.org)
+            .await
+            .is_ok()
+    );
 }
