@@ -42,8 +42,8 @@ pub enum CredentialError {
     /// A sealed PIN that does not parse.
     #[error("sealed PIN is malformed")]
     MalformedSealedPin,
-    /// A PIN key of the wrong length.
-    #[error("a PIN key is exactly 32 bytes")]
+    /// A PIN key of the wrong length or all zeros, or no PIN key where one is needed.
+    #[error("a PIN key is 32 random bytes (not all zero), and one is needed here")]
     InvalidKey,
     /// The PIN is locked after too many failures, until an admin resets it.
     #[error("PIN is locked after too many failed attempts")]

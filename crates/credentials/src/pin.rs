@@ -70,9 +70,13 @@ pub struct PinKey {
 }
 
 impl PinKey {
-    /// A key from 32 bytes the host keeps in its secret store.
+    /// A key from 32 random bytes the host keeps in its secret store. An all-zero key (an
+    /// unset secret read as zeros) is refused with [`CredentialError::InvalidKey`].
     pub fn new(id: u32, bytes: &[u8]) -> Result<Self, CredentialError> {
         let bytes: [u8; 32] = bytes.try_into().map_err(|_| CredentialError::InvalidKey)?;
+        if bytes.iter().all(|&b| b == 0) {
+            return Err(CredentialError::InvalidKey);
+        }
         Ok(Self { id, bytes })
     }
 

@@ -49,7 +49,9 @@ pub struct DirectoryConfig {
     pub password_policy: PasswordPolicy,
     /// Failed sign-in throttling.
     pub throttle: ThrottlePolicy,
-    /// Keys that seal PINs: the first seals new ones; all open old ones.
+    /// Keys that seal PINs: the first seals new ones; all open old ones (each id once).
+    /// Empty: PIN users cannot be enabled. To rotate, put the new key first and run
+    /// [`Directory::reseal_pins`].
     pub pin_keys: Vec<PinKey>,
     /// How often a use case re-reads and decides again after a conflict (default 5).
     pub max_attempts: u32,
@@ -350,6 +352,10 @@ impl Directory {
     ) -> Result<Self, DirectoryError> {
         config.password_policy.validate()?;
         config.throttle.validate()?;
+        let mut key_ids = std::collections::HashSet::new();
+        if !config.pin_keys.iter().all(|k| key_ids.insert(k.id())) {
+            return Err(CredentialError::InvalidSetting("two PIN keys share an id").into());
+        }
         let mut rng = StdRng::from_rng(&mut rand::rng());
         let dummy = dummy_hash(&config.hash_params, &mut rng)?;
         let hashing = Arc::new(Semaphore::new(config.hashing_concurrency.max(1)));
@@ -2021,6 +2027,9 @@ impl Directory {
         settings: &tenantry_identity::OrgSettings,
         lifecycle: &tenantry_lifecycle::LifecyclePolicy,
     ) -> Result<(), DirectoryError> {
+        if settings.pin_users.is_some() && self.config.pin_keys.is_empty() {
+            return Err(CredentialError::InvalidKey.into());
+        }
         let (mut record, version) = self.org(org).await?;
         record.org.settings = settings.clone();
         record.lifecycle = lifecycle.clone();

@@ -71,7 +71,6 @@ impl Directory {
         headers: &Headers,
         writer: W,
     ) -> Result<u64, DirectoryError> {
-        self.acting(caller).await?;
         self.require_admin(caller, org).await?;
         let (org_record, _) = self.org(org).await?;
         let kinds = match kind {
@@ -127,18 +126,22 @@ impl Directory {
             ExportKind::Users => ColumnSet::USERS,
             ExportKind::AccessReview => ColumnSet::ACCESS_REVIEW,
         };
-        let written = match format {
-            Format::Csv(options) => export_csv(writer, columns, headers, rows, options)?,
-            Format::Xlsx => export_xlsx(writer, "Users", columns, headers, rows)?,
-        };
+        // Audited before a byte is written: if the audit cannot be stored, nothing (no PIN)
+        // leaves. An export that then fails to write stays in the log as attempted.
         let action = match kind {
             ExportKind::PinUsers => "export.pins",
             ExportKind::AccessReview => "export.access_review",
             ExportKind::Consumers | ExportKind::Users => "export.users",
         };
+        let mut event = self.audit(caller, Some(org), None, action);
+        event.detail.insert("rows".into(), rows.len().to_string());
         let mut cs = crate::changeset::Changeset::new();
-        cs.audit(self.audit(caller, Some(org), None, action));
+        cs.audit(event);
         self.store.commit(cs).await?;
+        let written = match format {
+            Format::Csv(options) => export_csv(writer, columns, headers, rows, options)?,
+            Format::Xlsx => export_xlsx(writer, "Users", columns, headers, rows)?,
+        };
         Ok(written)
     }
 

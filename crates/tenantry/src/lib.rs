@@ -87,6 +87,7 @@ mod members;
 mod memory;
 mod notify;
 mod outbox;
+mod pins;
 mod records;
 mod render;
 mod store;

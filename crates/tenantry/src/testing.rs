@@ -76,6 +76,7 @@ pub struct WorldBuilder {
     catalog: Option<Catalog>,
     hash_params: HashParams,
     throttle: ThrottlePolicy,
+    pin_keys: Vec<PinKey>,
 }
 
 impl Default for WorldBuilder {
@@ -92,6 +93,7 @@ impl WorldBuilder {
             catalog: None,
             hash_params: HashParams::INSECURE_FAST_FOR_TESTS,
             throttle: ThrottlePolicy::default(),
+            pin_keys: Vec::new(),
         }
     }
 
@@ -119,6 +121,12 @@ impl WorldBuilder {
         self
     }
 
+    /// Seals PINs with `keys` (the first seals new ones) instead of one test key.
+    pub fn pin_keys(mut self, keys: Vec<PinKey>) -> Self {
+        self.pin_keys = keys;
+        self
+    }
+
     /// The directory, its root organization "Acme Network" and its admin Ada.
     pub async fn build(self) -> Result<World, DirectoryError> {
         let store = self
@@ -128,7 +136,11 @@ impl WorldBuilder {
         let mut config = DirectoryConfig::new(LinkBuilder::new(BASE_URL)?);
         config.hash_params = self.hash_params;
         config.throttle = self.throttle;
-        config.pin_keys = vec![PinKey::new(1, &[9; 32])?];
+        config.pin_keys = if self.pin_keys.is_empty() {
+            vec![PinKey::new(1, &[9; 32])?]
+        } else {
+            self.pin_keys
+        };
         let dir = Directory::new(
             store.clone(),
             self.catalog.unwrap_or_else(admin_catalog),
