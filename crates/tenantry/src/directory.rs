@@ -81,6 +81,27 @@ pub enum Caller {
     System,
     /// A signed-in user, whose permissions are checked.
     User(UserId),
+    /// An admin acting as `user` after [`Directory::impersonate`] ("log in as"): the
+    /// user's permissions apply, and the audit log names the admin as the actor, acting for
+    /// the user (`acting_for` in the event's detail). On every call both accounts must be
+    /// able to sign in and the admin must still be allowed to impersonate the user.
+    Impersonating {
+        /// The admin who acts.
+        admin: UserId,
+        /// The user acted for.
+        user: UserId,
+    },
+}
+
+impl Caller {
+    /// The user whose permissions apply: the user, or the one impersonated; `None` for the
+    /// system.
+    pub fn user(self) -> Option<UserId> {
+        match self {
+            Caller::System => None,
+            Caller::User(u) | Caller::Impersonating { user: u, .. } => Some(u),
+        }
+    }
 }
 
 /// Why a use case failed.
@@ -423,17 +444,21 @@ impl Directory {
         subject: Option<UserId>,
         action: &str,
     ) -> AuditEvent {
+        let mut detail = std::collections::BTreeMap::new();
+        if let Caller::Impersonating { user, .. } = caller {
+            detail.insert("acting_for".to_owned(), user.to_string());
+        }
         AuditEvent {
             id: self.uuid(),
             at: self.clock.now(),
             actor: match caller {
                 Caller::System => None,
-                Caller::User(u) => Some(u),
+                Caller::User(u) | Caller::Impersonating { admin: u, .. } => Some(u),
             },
             org,
             subject,
             action: action.to_owned(),
-            detail: Default::default(),
+            detail,
         }
     }
 
@@ -743,14 +768,101 @@ impl Directory {
         &self,
         caller: Caller,
     ) -> Result<Option<UserRecord>, DirectoryError> {
-        let Caller::User(id) = caller else {
-            return Ok(None);
-        };
+        match caller {
+            Caller::System => Ok(None),
+            Caller::User(id) => self.may_act(id).await.map(Some),
+            Caller::Impersonating { admin, user } => {
+                let admin = self.may_act(admin).await?;
+                let user = self.may_act(user).await?;
+                match self.may_take_over(&admin, &user).await {
+                    Ok(()) => Ok(Some(user)),
+                    Err(DirectoryError::Store(e)) => Err(e.into()),
+                    Err(_) => Err(DirectoryError::CallerMayNotAct),
+                }
+            }
+        }
+    }
+
+    /// `id`'s record if the account may sign in, else [`DirectoryError::CallerMayNotAct`].
+    pub(crate) async fn may_act(&self, id: UserId) -> Result<UserRecord, DirectoryError> {
         match self.user(id).await {
-            Ok((record, _)) if record.account.capabilities().may_sign_in => Ok(Some(record)),
+            Ok((record, _)) if record.account.capabilities().may_sign_in => Ok(record),
             Ok(_) | Err(DirectoryError::NotFound(_)) => Err(DirectoryError::CallerMayNotAct),
             Err(e) => Err(e),
         }
+    }
+
+    /// [`Self::may_take_over`] for the user `caller` acts as; the system may take over anyone.
+    pub(crate) async fn require_take_over(
+        &self,
+        caller: Caller,
+        target: &UserRecord,
+    ) -> Result<(), DirectoryError> {
+        match self.acting(caller).await? {
+            Some(actor) => self.may_take_over(&actor, target).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Whether `admin` may take over `target`'s account — impersonate it, send it a login or
+    /// reset link, change the identifiers it signs in with: `admin` administers the
+    /// target's organization, and the target holds nothing, in any organization or group
+    /// its grants reach, that the admin does not hold there. Refused with
+    /// [`DirectoryError::Denied`].
+    pub(crate) async fn may_take_over(
+        &self,
+        admin: &UserRecord,
+        target: &UserRecord,
+    ) -> Result<(), DirectoryError> {
+        let (a, t) = (admin.user.id(), target.user.id());
+        let home = target.user.org();
+        let (model, _) = self
+            .access_model_of(&[admin.clone(), target.clone()])
+            .await?;
+        let resolver = Resolver::compile(&self.catalog, &model)?;
+        if !resolver
+            .check(a, self.catalog.admin(), Target::Org(home))
+            .is_allowed()
+        {
+            return Err(DirectoryError::Denied(
+                "the caller does not administer the user's organization".into(),
+            ));
+        }
+        // Every place the target's grants reach, and the groups of both.
+        let mut targets = vec![Target::Org(home)];
+        let mut tree = None;
+        for g in self.store.list(&ListOf::GrantsOfUser(t)).await? {
+            let Record::Grant(r, _) = g.value else {
+                continue;
+            };
+            targets.push(Target::Org(r.org));
+            if r.scope != Scope::Organization {
+                if tree.is_none() {
+                    tree = Some(tenantry_identity::OrgTree::from_edges(
+                        self.store
+                            .orgs()
+                            .await?
+                            .into_iter()
+                            .map(|o| (o.value.org.id, o.value.org.parent)),
+                    )?);
+                }
+                if let Some(tree) = &tree {
+                    targets.extend(tree.descendants(r.org).into_iter().map(Target::Org));
+                }
+            }
+        }
+        targets.extend(model.groups.keys().map(|&g| Target::Group(g)));
+        for at in targets {
+            if !resolver
+                .effective(t, at)
+                .is_subset(resolver.effective(a, at))
+            {
+                return Err(DirectoryError::Denied(
+                    "the user holds permissions the caller does not".into(),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Checks that `caller` may act (a user whose account may sign in, or the system) and
@@ -1519,12 +1631,12 @@ impl Directory {
         // it refuses are the organization's other possible admins loaded and asked again.
         // (Loading every member each time made a 100,000-row import quadratic.)
         let mut users = vec![grant.user];
-        if let Caller::User(actor) = caller {
+        if let Some(actor) = caller.user() {
             users.push(actor);
         }
-        let guard = |resolver: &Resolver| match caller {
-            Caller::User(actor) => resolver.guard_change(actor, grant, change),
-            Caller::System => resolver.guard_system_change(grant, change),
+        let guard = |resolver: &Resolver| match caller.user() {
+            Some(actor) => resolver.guard_change(actor, grant, change),
+            None => resolver.guard_system_change(grant, change),
         };
         let (mut resolver, mut orgs) = self.resolver_with_orgs(&users).await?;
         let mut plan = guard(&resolver);
@@ -1600,6 +1712,7 @@ impl Directory {
         self.acting(caller).await?;
         let (record, _) = self.user(user).await?;
         self.require_admin(caller, record.user.org()).await?;
+        self.require_take_over(caller, &record).await?;
         if record.user.mailbox().is_none() {
             return Err(DirectoryError::NotFound("mailbox"));
         }
@@ -1932,14 +2045,14 @@ impl Directory {
         entitlements: &std::collections::BTreeSet<tenantry_access::PermissionKey>,
     ) -> Result<(), DirectoryError> {
         let (mut record, version) = self.org(org).await?;
-        match (caller, record.org.parent) {
-            (Caller::System, _) => {}
-            (Caller::User(_), None) => {
+        match (caller.user(), record.org.parent) {
+            (None, _) => {}
+            (Some(_), None) => {
                 return Err(DirectoryError::Denied(
                     "only the system sets a root organization's entitlements".into(),
                 ));
             }
-            (Caller::User(_), Some(parent)) => {
+            (Some(_), Some(parent)) => {
                 self.require_admin(caller, parent).await?;
                 let (parent_record, _) = self.org(parent).await?;
                 if let Some(extra) = entitlements
@@ -2853,23 +2966,13 @@ impl Directory {
         target: UserId,
         reason: &str,
     ) -> Result<UserId, DirectoryError> {
-        self.acting(Caller::User(caller)).await?;
+        let admin = self.may_act(caller).await?;
         let (record, _) = self.user(target).await?;
         let org = record.user.org();
-        self.require_admin(Caller::User(caller), org).await?;
         if !record.account.capabilities().may_sign_in {
             return Err(DirectoryError::Denied("the account may not sign in".into()));
         }
-        let resolver = self.resolver_for(&[caller, target]).await?;
-        let (theirs, mine) = (
-            resolver.effective(target, Target::Org(org)),
-            resolver.effective(caller, Target::Org(org)),
-        );
-        if !theirs.is_subset(mine) {
-            return Err(DirectoryError::Denied(
-                "the target holds permissions the caller does not".into(),
-            ));
-        }
+        self.may_take_over(&admin, &record).await?;
         let reason: String = reason
             .trim()
             .chars()
@@ -2909,6 +3012,7 @@ impl Directory {
         self.acting(caller).await?;
         let (record, _) = self.user(user).await?;
         self.require_admin(caller, record.user.org()).await?;
+        self.require_take_over(caller, &record).await?;
         if !record.account.capabilities().may_sign_in {
             return Err(DirectoryError::Denied("the account may not sign in".into()));
         }

@@ -406,10 +406,7 @@ impl Directory {
         block: &[ImportRow],
         outcome: &mut ImportOutcome,
     ) -> Result<(), DirectoryError> {
-        let actor: Vec<UserId> = match caller {
-            Caller::User(actor) => vec![actor],
-            Caller::System => Vec::new(),
-        };
+        let actor: Vec<UserId> = caller.user().into_iter().collect();
         let mut refused: BTreeMap<usize, String> = BTreeMap::new();
         loop {
             let (mut model, orgs) = self.access_model(&actor).await?;
@@ -452,9 +449,9 @@ impl Directory {
                         roles: [role.clone()].into(),
                         ..Grantables::new()
                     });
-                    let plan = match caller {
-                        Caller::User(actor) => resolver.guard_change(actor, at, &change),
-                        Caller::System => resolver.guard_system_change(at, &change),
+                    let plan = match caller.user() {
+                        Some(actor) => resolver.guard_change(actor, at, &change),
+                        None => resolver.guard_system_change(at, &change),
                     };
                     let plan = match plan {
                         Ok(plan) => plan,

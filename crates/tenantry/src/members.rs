@@ -53,7 +53,7 @@ impl Directory {
     ) -> Result<GroupMembers, DirectoryError> {
         self.acting(viewer).await?;
         let (g, _) = self.group(group).await?;
-        if let Caller::User(user) = viewer
+        if let Some(user) = viewer.user()
             && self.require_admin(viewer, g.org).await.is_err()
         {
             let (record, _) = self.user(user).await?;

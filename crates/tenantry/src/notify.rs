@@ -139,7 +139,7 @@ impl Directory {
         settings: NotificationSettings,
     ) -> Result<(), DirectoryError> {
         self.acting(caller).await?;
-        if caller != Caller::User(user) {
+        if caller.user() != Some(user) {
             let (record, _) = self.user(user).await?;
             self.require_admin(caller, record.user.org()).await?;
         }
