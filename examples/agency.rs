@@ -176,8 +176,16 @@ async fn main() -> Result {
             .map(|e| e.to_string())
             .unwrap_or_default()
     ));
-    dir.sign_in("bert@bakery.example", &generated).await?;
-    step("Bert signs in with the generated password as well");
+    let first = dir.sign_in("bert@bakery.example", &generated).await;
+    step(format!(
+        "Bert signs in with the generated password: {}",
+        first.err().map(|e| e.to_string()).unwrap_or_default()
+    ));
+    let own = Password::new("sourdough starter every morning");
+    dir.change_password("bert@bakery.example", &generated, &own)
+        .await?;
+    dir.sign_in("bert@bakery.example", &own).await?;
+    detail("he chose his own password and signs in with it");
 
     // The regular audit: who is in the client's organization, and what may they do?
     let path = out_dir()?.join("agency-access-review.csv");

@@ -161,6 +161,7 @@ impl Fixture {
             password: None,
             last_sign_in: None,
             notifications: Default::default(),
+            must_change_password: false,
         })
     }
 }

@@ -173,6 +173,10 @@ pub enum DirectoryError {
     /// the account may not sign in (one answer for all).
     #[error("single sign-on refused")]
     SsoRefused,
+    /// The password was right, but an admin set it: the user must choose their own with
+    /// [`Directory::change_password`] before signing in.
+    #[error("the password must be changed before signing in")]
+    PasswordChangeRequired,
     /// Others kept changing the same records; the use case gave up.
     #[error("the change kept conflicting with concurrent changes; try again")]
     Contended,
@@ -1020,6 +1024,7 @@ impl Directory {
                 password: Some(hash),
                 last_sign_in: None,
                 notifications: Default::default(),
+                must_change_password: false,
             }))
             .insert(Record::Grant(
                 GrantRef {
@@ -1150,11 +1155,14 @@ impl Directory {
         )?;
         let mut cs = Changeset::new();
         let mut password = None;
+        let mut must_change_password = false;
         let mut pin = None;
         match (new.way_in, &new.password) {
             (WayIn::Password, Some(p)) => {
                 self.check_password(p, &user, &org.org.name)?;
                 password = Some(self.hash(p).await?);
+                // Someone else chose it: the user replaces it at first sign-in.
+                must_change_password = true;
             }
             (WayIn::OneTimePassword, Some(p)) => {
                 let params = self.config.hash_params;
@@ -1233,6 +1241,7 @@ impl Directory {
             password,
             last_sign_in: None,
             notifications: Default::default(),
+            must_change_password,
         }))
         .audit(self.audit(caller, Some(org_id), Some(user_id), "user.created"));
         Ok((
@@ -1296,6 +1305,8 @@ impl Directory {
         }
         self.check_password(password, &record.user, &org.org.name)?;
         record.password = Some(self.hash(password).await?);
+        record.must_change_password = false;
+        self.password_changed(&mut cs, &record.user, &org);
         cs.update(Record::Token(token), token_version)
             .update(Record::User(record), user_version)
             .audit(self.audit(
@@ -1349,6 +1360,11 @@ impl Directory {
         let Some(user) = usable.cloned() else {
             return Err(DirectoryError::InvalidCredentials);
         };
+        if user.value.must_change_password {
+            // The right password, but someone else chose it: no sign-in until it is replaced.
+            self.clear_attempts(&attempts_key).await;
+            return Err(DirectoryError::PasswordChangeRequired);
+        }
         let mut record = user.value;
         if hash.needs_rehash(&self.config.hash_params) {
             record.password = Some(self.hash(password).await?);
@@ -1371,6 +1387,74 @@ impl Directory {
             _ => Ok(user_id),
         }
     }
+    /// Changes the password of the account `identifier` signs in with, proven by its
+    /// `current` password: for a signed-in user changing theirs, and for the first sign-in
+    /// with a password an admin set ([`DirectoryError::PasswordChangeRequired`]). Throttled
+    /// and answered like [`Self::sign_in`]: unknown identifiers and wrong passwords get
+    /// [`DirectoryError::InvalidCredentials`] after the same work. The new password must
+    /// meet the policy and differ from the current one; older reset links stop working; a
+    /// notice goes to the user's mailbox.
+    #[tracing::instrument(
+        name = "tenantry",
+        skip_all,
+        fields(use_case = "change_password"),
+        err(Display)
+    )]
+    pub async fn change_password(
+        &self,
+        identifier: &str,
+        current: &Password,
+        new: &Password,
+    ) -> Result<UserId, DirectoryError> {
+        let now = self.clock.now();
+        let parsed = LoginIdentifier::parse(identifier).ok();
+        let attempts_key = match &parsed {
+            Some(id) => format!("sign-in:{}", id.key().as_str()),
+            None => format!("sign-in:{}", identifier.trim().to_lowercase()),
+        };
+        self.count_attempt(&attempts_key, now).await?;
+        let found = match &parsed {
+            Some(id) => self.store.user_by_login(&id.key()).await?,
+            None => None,
+        };
+        let usable = found
+            .filter(|u| u.value.account.capabilities().may_sign_in && u.value.password.is_some());
+        let hash = usable
+            .as_ref()
+            .and_then(|u| u.value.password.clone())
+            .unwrap_or_else(|| self.dummy.clone());
+        let ok = self.verify(current, &hash).await? && usable.is_some();
+        let Some(found) = usable.filter(|_| ok) else {
+            return Err(DirectoryError::InvalidCredentials);
+        };
+        self.clear_attempts(&attempts_key).await;
+        let mut record = found.value;
+        let (org, _) = self.org(record.user.org()).await?;
+        if current == new {
+            return Err(DirectoryError::Invalid {
+                field: "new password",
+                reason: "must differ from the current one",
+            });
+        }
+        self.check_password(new, &record.user, &org.org.name)?;
+        record.password = Some(self.hash(new).await?);
+        record.must_change_password = false;
+        let user_id = record.user.id();
+        let mut cs = Changeset::new();
+        self.supersede_tokens(&mut cs, user_id, TokenPurpose::PasswordReset)
+            .await?;
+        self.password_changed(&mut cs, &record.user, &org);
+        cs.update(Record::User(record), found.version)
+            .audit(self.audit(
+                Caller::User(user_id),
+                Some(org.org.id),
+                Some(user_id),
+                "password.changed",
+            ));
+        self.store.commit(cs).await?;
+        Ok(user_id)
+    }
+
     /// Adds to `cs` what the lifecycle's `effects` ask for: link messages with their tokens
     /// and invitation, revoked invitations and tokens, cancelled mail, a kind change.
     /// `invitation` is the user's current invitation record and version, if any.
@@ -1779,6 +1863,7 @@ impl Directory {
         let (org, _) = self.org(record.user.org()).await?;
         self.check_password(password, &record.user, &org.org.name)?;
         record.password = Some(self.hash(password).await?);
+        record.must_change_password = false;
         let mut cs = Changeset::new();
         cs.update(Record::Token(token), token_version);
         self.password_changed(&mut cs, &record.user, &org);
@@ -1908,7 +1993,10 @@ impl Directory {
         }
         self.check_password(password, &record.user, &org.org.name)?;
         record.password = Some(self.hash(password).await?);
+        record.must_change_password = false;
         let mut cs = Changeset::new();
+        // A PIN user has no mailbox: the notice goes out only where there is one.
+        self.password_changed(&mut cs, &record.user, &org);
         if let Some(version) = attempts_version.filter(|_| attempts != Attempts::default()) {
             cs.update(Record::Attempts(attempts_key, Attempts::default()), version);
         }
@@ -2505,6 +2593,7 @@ impl Directory {
             password: Some(hash),
             last_sign_in: None,
             notifications: Default::default(),
+            must_change_password: false,
         }))
         .audit(self.audit(
             Caller::User(user_id),
@@ -2683,11 +2772,15 @@ impl Directory {
             (Some(p), _) => {
                 self.check_password(p, &record.user, &org.org.name)?;
                 record.password = Some(self.hash(p).await?);
+                record.must_change_password = false;
             }
             (None, None) => return Err(DirectoryError::PasswordRequired),
             (None, Some(_)) => {}
         }
         let mut cs = Changeset::new();
+        if password.is_some() {
+            self.password_changed(&mut cs, &record.user, &org);
+        }
         cs.update(Record::Token(token), token_version)
             .update(Record::User(record), version)
             .audit(self.audit(
@@ -2767,6 +2860,7 @@ impl Directory {
         record.account = t.account;
         self.check_password(password, &record.user, &org.org.name)?;
         record.password = Some(self.hash(password).await?);
+        record.must_change_password = false;
         let mut cs = Changeset::new();
         // Welcome them, without a set-password link: they just chose one.
         if let Some(to) = record.user.mailbox().cloned() {
@@ -2933,6 +3027,7 @@ impl Directory {
             password: None,
             last_sign_in: Some(now),
             notifications: Default::default(),
+            must_change_password: false,
         }))
         .audit(self.audit(
             Caller::System,
@@ -3135,8 +3230,10 @@ impl Directory {
         }
         self.check_password(new_password, &account.user, &org.org.name)?;
         account.password = Some(self.hash(new_password).await?);
+        account.must_change_password = false;
         let user_id = account.user.id();
         let mut cs = Changeset::new();
+        self.password_changed(&mut cs, &account.user, &org);
         cs.update(Record::Otp(record), otp_version)
             .update(Record::User(account), user.version)
             .audit(self.audit(
@@ -3361,7 +3458,9 @@ impl Directory {
                 .account;
             self.check_password(password, &account.user, &org.org.name)?;
             account.password = Some(self.hash(password).await?);
+            account.must_change_password = false;
             let mut cs = Changeset::new();
+            self.password_changed(&mut cs, &account.user, &org);
             cs.update(Record::Code(record), stored.version)
                 .update(Record::User(account), user.version)
                 .audit(self.audit(

@@ -56,6 +56,11 @@ pub struct UserRecord {
     /// everything).
     #[serde(default)]
     pub notifications: crate::notify::NotificationSettings,
+    /// The password was set by someone else (an admin's custom or generated password): sign-in
+    /// answers [`crate::DirectoryError::PasswordChangeRequired`] until the user replaces it
+    /// with [`crate::Directory::change_password`]. Absent in older records: `false`.
+    #[serde(default)]
+    pub must_change_password: bool,
 }
 
 /// One action, recorded: who did what to whom, when.

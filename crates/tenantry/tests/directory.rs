@@ -92,6 +92,18 @@ async fn outbox(store: &MemoryStore, now: chrono::DateTime<Utc>) -> Vec<OutboxMe
         .collect()
 }
 
+/// The first sign-in with a password an admin set: refused until the user replaces it with
+/// their own, which is returned.
+async fn replace_admin_set_password(w: &World, identifier: &str, set: &Password) -> Password {
+    assert!(matches!(
+        w.dir.sign_in(identifier, set).await,
+        Err(DirectoryError::PasswordChangeRequired)
+    ));
+    let own = Password::new("tangerine elephant carousel");
+    w.dir.change_password(identifier, set, &own).await.unwrap();
+    own
+}
+
 fn token_from(message: &OutboxMessage, purpose: &str) -> RawToken {
     let marker = format!("https://app.example/{purpose}/");
     let start = message.text.find(&marker).unwrap() + marker.len();
@@ -422,6 +434,7 @@ async fn deactivate_block_and_the_last_admin() {
         .change_account(Caller::User(w.admin), bob, Event::Reactivate)
         .await
         .unwrap();
+    let pw = replace_admin_set_password(&w, "bob@acme.example", &pw).await;
     assert_eq!(w.dir.sign_in("bob@acme.example", &pw).await.unwrap(), bob);
     w.dir
         .change_account(Caller::User(w.admin), bob, Event::Block)
@@ -2377,11 +2390,11 @@ async fn seed_001_agency_end_to_end() {
             .unwrap(),
         baker
     );
+    // The generated password works once, to choose their own ("change their passwords
+    // upon first login").
+    let own = replace_admin_set_password(&w, "baker@bakery.example", &generated).await;
     assert_eq!(
-        w.dir
-            .sign_in("baker@bakery.example", &generated)
-            .await
-            .unwrap(),
+        w.dir.sign_in("baker@bakery.example", &own).await.unwrap(),
         baker
     );
 }
@@ -3037,7 +3050,8 @@ async fn seed_003_identifiers_added_later() {
         updated.user.identifiers().email.as_ref().map(Email::as_str),
         Some("worker7@acme.example")
     );
-    // Either identifier signs in now.
+    // Either identifier signs in now (once the admin's password is replaced).
+    let pw = replace_admin_set_password(&w, "worker7@acme.example", &pw).await;
     assert_eq!(
         w.dir.sign_in("worker7@acme.example", &pw).await.unwrap(),
         worker
@@ -3353,13 +3367,13 @@ async fn seed_001_access_review_lists_kind_state_last_sign_in_and_permissions() 
         .change_grant(admin, at, tenantry_access::Change::Grant(boxes))
         .await
         .unwrap();
-    w.dir
-        .sign_in(
-            "helper@acme.example",
-            &Password::new("a passphrase long enough for her"),
-        )
-        .await
-        .unwrap();
+    let own = replace_admin_set_password(
+        &w,
+        "helper@acme.example",
+        &Password::new("a passphrase long enough for her"),
+    )
+    .await;
+    w.dir.sign_in("helper@acme.example", &own).await.unwrap();
     let idle = w
         .dir
         .create_user(admin, w.org, standard("idle@acme.example", WayIn::None))
