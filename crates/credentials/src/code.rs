@@ -34,6 +34,12 @@ pub struct CodeSettings {
     pub attempt_window_secs: i64,
 }
 
+/// The longest a code may be valid: one hour (a six-digit code guessed at the throttle's
+/// pace must expire long before it could be found).
+pub const MAX_CODE_TTL_SECS: i64 = 3600;
+/// The most wrong attempts a code may allow.
+pub const MAX_CODE_ATTEMPTS: u32 = 10;
+
 impl Default for CodeSettings {
     fn default() -> Self {
         Self {
@@ -80,11 +86,11 @@ impl CodeRecord {
         rng: &mut (impl CryptoRng + ?Sized),
     ) -> Result<(Code, CodeRecord), CredentialError> {
         if !(6..=10).contains(&settings.digits)
-            || settings.ttl_secs <= 0
-            || settings.max_attempts == 0
+            || !(1..=MAX_CODE_TTL_SECS).contains(&settings.ttl_secs)
+            || !(1..=MAX_CODE_ATTEMPTS).contains(&settings.max_attempts)
         {
             return Err(CredentialError::InvalidSetting(
-                "codes need 6 to 10 digits, a positive validity and attempts",
+                "codes need 6 to 10 digits, a validity of at most an hour and 1 to 10 attempts",
             ));
         }
         let code: String = (0..settings.digits)

@@ -86,7 +86,7 @@ mod secret;
 mod throttle;
 mod token;
 
-pub use code::{CodeChannel, CodeRecord, CodeSettings};
+pub use code::{CodeChannel, CodeRecord, CodeSettings, MAX_CODE_ATTEMPTS, MAX_CODE_TTL_SECS};
 pub use error::CredentialError;
 pub use generate::{GENERATED_CHARS, UNAMBIGUOUS, generate_password};
 pub use otp::{MustSetPassword, OneTimePassword};
@@ -100,7 +100,7 @@ pub use pin::{
 };
 pub use policy::{ContextKind, PasswordPolicy, PolicyContext, PolicyViolation};
 pub use secret::{Code, Password, RawToken};
-pub use throttle::{Attempts, ThrottleDecision, ThrottlePolicy};
+pub use throttle::{Attempts, ThrottleDecision, ThrottlePolicy, attempt_key};
 pub use token::{
     Link, LinkBuilder, TOKEN_BYTES, TokenHash, TokenPurpose, TokenRecord, issue_token,
 };

@@ -1,9 +1,19 @@
-//! Throttling of failed sign-ins per identifier: progressive delay, then a lock.
+//! Throttling of failed sign-ins per identifier: progressive delay, then a lock, and an
+//! absolute cap that only a success lifts.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::error::CredentialError;
+use crate::secret::hex;
+
+/// The key an attempt record is stored under: `{scope}:` and the SHA-256 of `subject` in
+/// hex, so whatever a guesser types, the key is 64 hex digits long and holds no identifier
+/// in clear. `scope` is the caller's own constant (`sign-in`, `pin`).
+pub fn attempt_key(scope: &str, subject: &str) -> String {
+    format!("{scope}:{}", hex(&Sha256::digest(subject.as_bytes())))
+}
 
 /// How failed sign-ins are slowed down, in the spirit of Keycloak's brute-force detection
 /// and Kanidm's soft lock. The defaults:
@@ -11,10 +21,12 @@ use crate::error::CredentialError;
 /// - the first 5 failures cost nothing (typos happen);
 /// - each further failure doubles a wait, from 1 second up to 15 minutes;
 /// - the 20th consecutive failure locks the identifier for 1 hour, after which it starts over;
-/// - 12 hours without a failure forget the count; a success resets it.
+/// - 12 hours without a failure forget the count; a success resets it;
+/// - 100 consecutive failures, however spread out, suspend the identifier until a success
+///   (a password reset is one): neither an expired lock nor a quiet time resets that count.
 ///
-/// NIST SP 800-63B-4 §3.2.2 caps consecutive failures at 100; these defaults allow at most
-/// 20 per hour.
+/// NIST SP 800-63B-4 §3.2.2 caps consecutive failures at 100: `max_consecutive` is that
+/// cap, and may be lower, never higher.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ThrottlePolicy {
@@ -28,8 +40,11 @@ pub struct ThrottlePolicy {
     pub lock_after: u32,
     /// How long a lock lasts, in seconds.
     pub lock_secs: i64,
-    /// Quiet time after which failures are forgotten, in seconds.
+    /// Quiet time after which failures are forgotten, in seconds (not the absolute count).
     pub reset_after_secs: i64,
+    /// Consecutive failures, over any period, after which only a success lifts the
+    /// suspension (at most 100).
+    pub max_consecutive: u32,
 }
 
 impl Default for ThrottlePolicy {
@@ -41,6 +56,7 @@ impl Default for ThrottlePolicy {
             lock_after: 20,
             lock_secs: 3600,
             reset_after_secs: 12 * 3600,
+            max_consecutive: 100,
         }
     }
 }
@@ -54,6 +70,10 @@ pub struct Attempts {
     pub last_failure: Option<DateTime<Utc>>,
     /// Locked until then.
     pub locked_until: Option<DateTime<Utc>>,
+    /// Consecutive failures since the last success, never forgotten by time (absent in
+    /// older records: 0).
+    #[serde(default)]
+    pub consecutive: u32,
 }
 
 /// Whether a sign-in may be attempted now.
@@ -71,6 +91,9 @@ pub enum ThrottleDecision {
         /// When the lock ends.
         until: DateTime<Utc>,
     },
+    /// [`ThrottlePolicy::max_consecutive`] failures in a row: no attempt until a success
+    /// by another way (a password reset, an admin).
+    Suspended,
 }
 
 impl ThrottlePolicy {
@@ -79,6 +102,11 @@ impl ThrottlePolicy {
         if self.lock_after == 0 || self.lock_after <= self.free_failures || self.lock_after > 100 {
             return Err(CredentialError::InvalidSetting(
                 "lock after more than the free failures and at most 100",
+            ));
+        }
+        if self.max_consecutive < self.lock_after || self.max_consecutive > 100 {
+            return Err(CredentialError::InvalidSetting(
+                "suspend after at least the lock's failures and at most 100",
             ));
         }
         if self.base_delay_secs < 0
@@ -94,15 +122,20 @@ impl ThrottlePolicy {
     }
 
     /// The attempts as they stand at `now`: an expired lock or a long quiet starts over.
+    /// The absolute count survives both.
     fn current(&self, a: &Attempts, now: DateTime<Utc>) -> Attempts {
+        let fresh = Attempts {
+            consecutive: a.consecutive,
+            ..Attempts::default()
+        };
         if a.locked_until.is_some_and(|until| now >= until) {
-            return Attempts::default();
+            return fresh;
         }
         if a.locked_until.is_none()
             && a.last_failure
                 .is_some_and(|t| now >= t + Duration::seconds(self.reset_after_secs))
         {
-            return Attempts::default();
+            return fresh;
         }
         *a
     }
@@ -123,6 +156,9 @@ impl ThrottlePolicy {
     /// Whether an attempt may be made at `now`.
     pub fn check(&self, attempts: &Attempts, now: DateTime<Utc>) -> ThrottleDecision {
         let a = self.current(attempts, now);
+        if a.consecutive >= self.max_consecutive {
+            return ThrottleDecision::Suspended;
+        }
         if let Some(until) = a.locked_until {
             return ThrottleDecision::Locked { until };
         }
@@ -138,6 +174,7 @@ impl ThrottlePolicy {
     pub fn record_failure(&self, attempts: &mut Attempts, now: DateTime<Utc>) {
         let mut a = self.current(attempts, now);
         a.failures = a.failures.saturating_add(1);
+        a.consecutive = a.consecutive.saturating_add(1);
         a.last_failure = Some(now);
         if a.failures >= self.lock_after {
             a.locked_until = Some(now + Duration::seconds(self.lock_secs));

@@ -342,6 +342,35 @@ fn codes_expire_limit_attempts_and_keep_count_across_new_codes() {
     let _ = code;
 }
 
+/// NIST SP 800-63B-4 §3.2.2: at most 100 consecutive failures, however long the attacker
+/// waits between locks; a success (a password reset, in the directory) lifts it.
+#[test]
+fn no_more_than_a_hundred_failures_in_a_row_over_any_period() {
+    let policy = ThrottlePolicy::default();
+    let mut a = Attempts::default();
+    let mut t = now();
+    let mut failures = 0;
+    // A patient guesser: each attempt at the earliest moment allowed, for a month.
+    let end = t + Duration::days(30);
+    while t < end {
+        match policy.check(&a, t) {
+            ThrottleDecision::Allow => {
+                policy.record_failure(&mut a, t);
+                failures += 1;
+            }
+            ThrottleDecision::Wait { until } | ThrottleDecision::Locked { until } => t = until,
+            _ => break,
+        }
+    }
+    assert_eq!(failures, 100);
+    assert_ne!(
+        policy.check(&a, end + Duration::days(365)),
+        ThrottleDecision::Allow
+    );
+    policy.record_success(&mut a);
+    assert_eq!(policy.check(&a, end), ThrottleDecision::Allow);
+}
+
 #[test]
 fn throttle_delays_then_locks_then_forgets() {
     let policy = ThrottlePolicy::default();
@@ -428,4 +457,49 @@ fn notification_settings_links_work_until_they_expire() {
         record.check(&raw, TokenPurpose::ConsumerRegistration, None, now()),
         Err(CredentialError::WrongPurpose)
     );
+}
+
+/// A code's validity and wrong attempts are capped: at most an hour, at most ten.
+#[test]
+fn code_settings_beyond_the_caps_are_refused() {
+    use tenantry_credentials::{
+        CodeChannel, CodeRecord, CodeSettings, MAX_CODE_ATTEMPTS, MAX_CODE_TTL_SECS,
+    };
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    let user = tenantry_identity::UserId::generate(now(), &mut rng);
+    let issue = |settings: CodeSettings, rng: &mut rand::rngs::StdRng| {
+        CodeRecord::issue(user, CodeChannel::Sms, now(), None, &settings, rng)
+    };
+    for settings in [
+        CodeSettings {
+            max_attempts: MAX_CODE_ATTEMPTS + 1,
+            ..CodeSettings::default()
+        },
+        CodeSettings {
+            max_attempts: 1_000_000,
+            ..CodeSettings::default()
+        },
+        CodeSettings {
+            ttl_secs: MAX_CODE_TTL_SECS + 1,
+            ..CodeSettings::default()
+        },
+        CodeSettings {
+            ttl_secs: 365 * 86_400,
+            ..CodeSettings::default()
+        },
+    ] {
+        assert!(
+            matches!(
+                issue(settings, &mut rng),
+                Err(CredentialError::InvalidSetting(_))
+            ),
+            "{settings:?}"
+        );
+    }
+    let edge = CodeSettings {
+        max_attempts: MAX_CODE_ATTEMPTS,
+        ttl_secs: MAX_CODE_TTL_SECS,
+        ..CodeSettings::default()
+    };
+    assert!(issue(edge, &mut rng).is_ok());
 }

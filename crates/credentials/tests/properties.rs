@@ -95,7 +95,12 @@ proptest! {
                 }
                 ThrottleDecision::Locked { until } => prop_assert!(until > t),
                 ThrottleDecision::Wait { until } => prop_assert!(until > t),
+                ThrottleDecision::Suspended => {
+                    prop_assert!(allowed_failures.len() >= policy.max_consecutive as usize)
+                }
             }
+            // NIST SP 800-63B-4 §3.2.2: never more than the cap in a row, over any period.
+            prop_assert!(allowed_failures.len() <= policy.max_consecutive as usize);
         }
         check_window(&policy, &allowed_failures)?;
     }

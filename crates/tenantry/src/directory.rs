@@ -162,6 +162,11 @@ pub enum DirectoryError {
         /// When the next attempt is allowed.
         until: DateTime<Utc>,
     },
+    /// The identifier failed [`tenantry_credentials::ThrottlePolicy::max_consecutive`] times
+    /// in a row (100 at most, however spread out): no attempt is accepted until a password
+    /// reset (or another proof) succeeds.
+    #[error("too many failed attempts; reset the password to continue")]
+    Suspended,
     /// The link is invalid, used or expired (one answer for all three).
     #[error("the link is invalid or has expired")]
     InvalidLink,
@@ -1336,10 +1341,7 @@ impl Directory {
     ) -> Result<UserId, DirectoryError> {
         let now = self.clock.now();
         let parsed = LoginIdentifier::parse(identifier).ok();
-        let attempts_key = match &parsed {
-            Some(id) => format!("sign-in:{}", id.key().as_str()),
-            None => format!("sign-in:{}", identifier.trim().to_lowercase()),
-        };
+        let attempts_key = sign_in_attempts_key(parsed.as_ref(), identifier);
         // The attempt is counted before the password is checked: concurrent guesses each
         // take a place in the count, so they cannot slip past the throttle together.
         self.count_attempt(&attempts_key, now).await?;
@@ -1408,10 +1410,7 @@ impl Directory {
     ) -> Result<UserId, DirectoryError> {
         let now = self.clock.now();
         let parsed = LoginIdentifier::parse(identifier).ok();
-        let attempts_key = match &parsed {
-            Some(id) => format!("sign-in:{}", id.key().as_str()),
-            None => format!("sign-in:{}", identifier.trim().to_lowercase()),
-        };
+        let attempts_key = sign_in_attempts_key(parsed.as_ref(), identifier);
         self.count_attempt(&attempts_key, now).await?;
         let found = match &parsed {
             Some(id) => self.store.user_by_login(&id.key()).await?,
@@ -1867,6 +1866,7 @@ impl Directory {
         let mut cs = Changeset::new();
         cs.update(Record::Token(token), token_version);
         self.password_changed(&mut cs, &record.user, &org);
+        let keys = record.user.identifiers().keys();
         cs.update(Record::User(record), version).audit(self.audit(
             Caller::User(user_id),
             Some(org.org.id),
@@ -1874,6 +1874,12 @@ impl Directory {
             "password.reset",
         ));
         self.store.commit(cs).await?;
+        // The reset proved the mailbox: failed sign-ins under the user's identifiers start
+        // over, lifting a suspension (best effort, as after a successful sign-in).
+        for key in keys {
+            self.clear_attempts(&tenantry_credentials::attempt_key("sign-in", key.as_str()))
+                .await;
+        }
         Ok(user_id)
     }
 
@@ -1946,7 +1952,10 @@ impl Directory {
         // `pin.failed`. The count is the user's (a renamed user keeps it, a reset clears it);
         // an unknown address gets its own, so it locks alike.
         let owner = found.as_ref().map(|u| u.value.user.id());
-        let attempts_key = owner.map_or_else(|| format!("pin:{}", email.key()), pin_attempts_key);
+        let attempts_key = owner.map_or_else(
+            || tenantry_credentials::attempt_key("pin", email.key().as_str()),
+            pin_attempts_key,
+        );
         let (mut attempts, attempts_version) = self.attempts(&attempts_key).await?;
         let owner_org = found.as_ref().map(|u| u.value.user.org());
         let pin_owner = owner.unwrap_or(UserId::from_uuid(Uuid::nil()));
@@ -3187,7 +3196,7 @@ impl Directory {
         let Ok(id) = LoginIdentifier::parse(identifier) else {
             return Err(DirectoryError::InvalidCredentials);
         };
-        let attempts_key = format!("sign-in:{}", id.key().as_str());
+        let attempts_key = sign_in_attempts_key(Some(&id), identifier);
         self.count_attempt(&attempts_key, now).await?;
         let user = self.store.user_by_login(&id.key()).await?;
         let stored = match &user {
@@ -3259,6 +3268,7 @@ impl Directory {
                 ThrottleDecision::Wait { until } | ThrottleDecision::Locked { until } => {
                     return Err(DirectoryError::Throttled { until });
                 }
+                ThrottleDecision::Suspended => return Err(DirectoryError::Suspended),
             }
             self.config.throttle.record_failure(&mut attempts, now);
             let mut cs = Changeset::new();
@@ -3424,53 +3434,71 @@ impl Directory {
         let Ok(id) = LoginIdentifier::parse(identifier) else {
             return Err(DirectoryError::InvalidCredentials);
         };
-        let Some(user) = self.store.user_by_login(&id.key()).await? else {
-            return Err(DirectoryError::InvalidCredentials);
-        };
-        let user_id = user.value.user.id();
         let code = Code::new(code);
         for channel in [CodeChannel::Sms, CodeChannel::Email] {
-            let Some(stored) = self.store.get(&RecordKey::Code(user_id, channel)).await? else {
-                continue;
-            };
-            let Record::Code(mut record) = stored.value else {
-                continue;
-            };
-            let outcome = record.verify(&code, now);
-            if outcome.is_err() {
+            // A wrong code is answered only once its failure is stored: a lost race re-reads
+            // and checks again (counting again), so concurrent guesses are all counted.
+            let mut counted = false;
+            for _ in 0..COUNTER_ROUNDS {
+                let Some(user) = self.store.user_by_login(&id.key()).await? else {
+                    return Err(DirectoryError::InvalidCredentials);
+                };
+                let user_id = user.value.user.id();
+                let Some(stored) = self.store.get(&RecordKey::Code(user_id, channel)).await? else {
+                    counted = true;
+                    break;
+                };
+                let Record::Code(mut record) = stored.value else {
+                    counted = true;
+                    break;
+                };
+                if record.verify(&code, now).is_err() {
+                    let mut cs = Changeset::new();
+                    cs.update(Record::Code(record), stored.version);
+                    match self.store.commit(cs).await {
+                        Ok(_) => {
+                            counted = true;
+                            break;
+                        }
+                        Err(e) if conflict(&e) => continue,
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                let mut account = user.value.clone();
+                let (org, _) = self.org(account.user.org()).await?;
+                account.account = account
+                    .account
+                    .apply(
+                        Event::Activate {
+                            method: ActivationMethod::SmsCode,
+                        },
+                        Actor::User,
+                        &org.lifecycle,
+                        now,
+                    )?
+                    .account;
+                self.check_password(password, &account.user, &org.org.name)?;
+                account.password = Some(self.hash(password).await?);
+                account.must_change_password = false;
                 let mut cs = Changeset::new();
-                cs.update(Record::Code(record), stored.version);
-                let _ = self.store.commit(cs).await;
-                continue;
+                self.password_changed(&mut cs, &account.user, &org);
+                cs.update(Record::Code(record), stored.version)
+                    .update(Record::User(account), user.version)
+                    .audit(self.audit(
+                        Caller::User(user_id),
+                        Some(org.org.id),
+                        Some(user_id),
+                        "account.activated_by_code",
+                    ));
+                match self.store.commit(cs).await {
+                    Ok(_) => return Ok(user_id),
+                    Err(e) if conflict(&e) => continue,
+                    Err(e) => return Err(e.into()),
+                }
             }
-            let mut account = user.value.clone();
-            let (org, _) = self.org(account.user.org()).await?;
-            account.account = account
-                .account
-                .apply(
-                    Event::Activate {
-                        method: ActivationMethod::SmsCode,
-                    },
-                    Actor::User,
-                    &org.lifecycle,
-                    now,
-                )?
-                .account;
-            self.check_password(password, &account.user, &org.org.name)?;
-            account.password = Some(self.hash(password).await?);
-            account.must_change_password = false;
-            let mut cs = Changeset::new();
-            self.password_changed(&mut cs, &account.user, &org);
-            cs.update(Record::Code(record), stored.version)
-                .update(Record::User(account), user.version)
-                .audit(self.audit(
-                    Caller::User(user_id),
-                    Some(org.org.id),
-                    Some(user_id),
-                    "account.activated_by_code",
-                ));
-            self.store.commit(cs).await?;
-            return Ok(user_id);
+            if !counted {
+                return Err(DirectoryError::Contended);
+            }
         }
         Err(DirectoryError::InvalidCredentials)
     }
@@ -3719,4 +3747,13 @@ fn event_name(event: Event) -> String {
 /// count and nobody can lock a placeholder before its user exists.
 fn pin_attempts_key(user: UserId) -> String {
     format!("pin:user:{user}")
+}
+
+/// The attempt record of sign-ins with `identifier` (parsed, where it parses): keyed by a
+/// hash of its normalised form, so a guesser's input is never stored and never long.
+fn sign_in_attempts_key(parsed: Option<&LoginIdentifier>, identifier: &str) -> String {
+    match parsed {
+        Some(id) => tenantry_credentials::attempt_key("sign-in", id.key().as_str()),
+        None => tenantry_credentials::attempt_key("sign-in", &identifier.trim().to_lowercase()),
+    }
 }

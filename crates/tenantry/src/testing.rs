@@ -24,12 +24,18 @@ use tenantry_identity::{
 };
 use tenantry_lifecycle::WayIn;
 
+use tenantry_identity::{LoginKey, SignUpCode};
+
+use crate::changeset::{Changeset, Committed};
 use crate::clock::{Clock, ManualClock};
 use crate::directory::{Caller, Directory, DirectoryConfig, DirectoryError, NewUser};
+use crate::error::{StoreError, StoreErrorKind};
 use crate::mail::{DeliveryError, EmailMessage, Mailer, SmsMessage, SmsSender};
 use crate::memory::MemoryStore;
-use crate::records::OutboxMessage;
-use crate::store::Store;
+use crate::records::{
+    AuditEvent, OrgRecord, OutboxMessage, Record, RecordKey, UserRecord, Versioned,
+};
+use crate::store::{AuditQuery, ListOf, Page, Store, UserQuery};
 
 /// The base URL every test link starts with.
 pub const BASE_URL: &str = "https://app.example";
@@ -299,5 +305,98 @@ impl SmsSender for Inbox {
             .unwrap_or_else(PoisonError::into_inner)
             .push(m.clone());
         Ok(())
+    }
+}
+
+/// Which commits a [`Faulty`] store refuses.
+type CommitFilter = Box<dyn Fn(&Changeset) -> bool + Send + Sync>;
+
+/// A store that answers `Conflict` to chosen commits without applying them, as if another
+/// process had won the race; everything else goes to the store it wraps. For tests of what
+/// a use case does when it loses a race.
+pub struct Faulty {
+    inner: Arc<dyn Store>,
+    refuse: Mutex<Vec<(usize, CommitFilter)>>,
+}
+
+impl Faulty {
+    /// Wraps `inner`, refusing nothing yet.
+    pub fn new(inner: Arc<dyn Store>) -> Self {
+        Self {
+            inner,
+            refuse: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The next `times` commits for which `when` holds answer `Conflict`.
+    pub fn conflict_next(
+        &self,
+        times: usize,
+        when: impl Fn(&Changeset) -> bool + Send + Sync + 'static,
+    ) {
+        self.refuse
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push((times, Box::new(when)));
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for Faulty {
+    async fn get(&self, key: &RecordKey) -> Result<Option<Versioned<Record>>, StoreError> {
+        self.inner.get(key).await
+    }
+    async fn user_by_login(
+        &self,
+        key: &LoginKey,
+    ) -> Result<Option<Versioned<UserRecord>>, StoreError> {
+        self.inner.user_by_login(key).await
+    }
+    async fn users(&self, query: &UserQuery) -> Result<Page<Versioned<UserRecord>>, StoreError> {
+        self.inner.users(query).await
+    }
+    async fn orgs(&self) -> Result<Vec<Versioned<OrgRecord>>, StoreError> {
+        self.inner.orgs().await
+    }
+    async fn list(&self, of: &ListOf) -> Result<Vec<Versioned<Record>>, StoreError> {
+        self.inner.list(of).await
+    }
+    async fn department_by_code(
+        &self,
+        code: &SignUpCode,
+    ) -> Result<Option<Versioned<Record>>, StoreError> {
+        self.inner.department_by_code(code).await
+    }
+    async fn pending_outbox(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Versioned<OutboxMessage>>, StoreError> {
+        self.inner.pending_outbox(now, limit).await
+    }
+    async fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>, StoreError> {
+        self.inner.audit(query).await
+    }
+    async fn commit(&self, changeset: Changeset) -> Result<Committed, StoreError> {
+        let refused = {
+            let mut rules = self.refuse.lock().unwrap_or_else(PoisonError::into_inner);
+            let hit = rules
+                .iter_mut()
+                .find(|(times, when)| *times > 0 && when(&changeset));
+            match hit {
+                Some((times, _)) => {
+                    *times -= 1;
+                    true
+                }
+                None => false,
+            }
+        };
+        if refused {
+            return Err(StoreError::new(
+                StoreErrorKind::Conflict,
+                "refused by the test's Faulty store",
+            ));
+        }
+        self.inner.commit(changeset).await
     }
 }

@@ -272,7 +272,9 @@ pub async fn admins_demoting_each_other(store: Arc<dyn Store>, tasks: usize) {
 async fn failures(w: &World, email: &str) -> u32 {
     match w
         .store
-        .get(&RecordKey::Attempts(format!("sign-in:{email}")))
+        .get(&RecordKey::Attempts(tenantry_credentials::attempt_key(
+            "sign-in", email,
+        )))
         .await
         .unwrap()
     {
