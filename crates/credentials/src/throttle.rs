@@ -74,6 +74,10 @@ pub struct Attempts {
     /// older records: 0).
     #[serde(default)]
     pub consecutive: u32,
+    /// The consecutive failures reached the policy's cap: only a success lifts it (and
+    /// housekeeping never deletes the record).
+    #[serde(default)]
+    pub suspended: bool,
 }
 
 /// Whether a sign-in may be attempted now.
@@ -126,6 +130,7 @@ impl ThrottlePolicy {
     fn current(&self, a: &Attempts, now: DateTime<Utc>) -> Attempts {
         let fresh = Attempts {
             consecutive: a.consecutive,
+            suspended: a.suspended,
             ..Attempts::default()
         };
         if a.locked_until.is_some_and(|until| now >= until) {
@@ -156,7 +161,7 @@ impl ThrottlePolicy {
     /// Whether an attempt may be made at `now`.
     pub fn check(&self, attempts: &Attempts, now: DateTime<Utc>) -> ThrottleDecision {
         let a = self.current(attempts, now);
-        if a.consecutive >= self.max_consecutive {
+        if a.suspended || a.consecutive >= self.max_consecutive {
             return ThrottleDecision::Suspended;
         }
         if let Some(until) = a.locked_until {
@@ -175,6 +180,7 @@ impl ThrottlePolicy {
         let mut a = self.current(attempts, now);
         a.failures = a.failures.saturating_add(1);
         a.consecutive = a.consecutive.saturating_add(1);
+        a.suspended |= a.consecutive >= self.max_consecutive;
         a.last_failure = Some(now);
         if a.failures >= self.lock_after {
             a.locked_until = Some(now + Duration::seconds(self.lock_secs));

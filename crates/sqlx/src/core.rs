@@ -13,8 +13,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tenantry::{
     AuditEvent, AuditQuery, Changeset, Committed, DEFAULT_PAGE, Expect, ListOf, MAX_PAGE,
-    OrgRecord, OutboxMessage, OutboxStatus, Page, Record, RecordKey, StoreError, StoreErrorKind,
-    UniqueKey, UserQuery, UserRecord, Versioned,
+    OrgRecord, OutboxMessage, OutboxStatus, Page, Record, RecordKey, StaleKind, StoreError,
+    StoreErrorKind, UniqueKey, UserQuery, UserRecord, Versioned,
 };
 use tenantry_identity::{LoginKey, SignUpCode};
 
@@ -84,6 +84,7 @@ struct Row {
     state: Option<String>,
     due_at: Option<i64>,
     created_at: Option<i64>,
+    stale_at: Option<i64>,
     body: String,
     unique: BTreeSet<String>,
 }
@@ -102,6 +103,7 @@ impl Row {
             state: None,
             due_at: None,
             created_at: None,
+            stale_at: record.stale_since().map(|(_, at)| micros(at)),
             unique: record.unique_keys().iter().map(unique_text).collect(),
             key,
             body,
@@ -195,16 +197,18 @@ impl Row {
             self.due_at.into(),
             self.created_at.into(),
             self.body.clone().into(),
+            self.stale_at.into(),
         ]
     }
 }
 
 const INSERT_RECORD: &str = "INSERT INTO tenantry_records \
-    (key, kind, org_id, user_id, group_id, user_kind, account_state, due_at, created_at, body, version) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1) ON CONFLICT (key) DO NOTHING";
+    (key, kind, org_id, user_id, group_id, user_kind, account_state, due_at, created_at, body, \
+    stale_at, version) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1) ON CONFLICT (key) DO NOTHING";
 const UPDATE_RECORD: &str = "UPDATE tenantry_records SET version = version + 1, kind = $2, \
     org_id = $3, user_id = $4, group_id = $5, user_kind = $6, account_state = $7, due_at = $8, \
-    created_at = $9, body = $10 WHERE key = $1 AND version = $11";
+    created_at = $9, body = $10, stale_at = $11 WHERE key = $1 AND version = $12";
 const DELETE_RECORD: &str = "DELETE FROM tenantry_records WHERE key = $1 AND version = $2";
 const VERSION_OF: &str = "SELECT version, '' FROM tenantry_records WHERE key = $1";
 const RELEASE_UNIQUE: &str = "DELETE FROM tenantry_unique_keys WHERE owner = $1";
@@ -451,6 +455,38 @@ impl<B: Backend> Core<B> {
     ) -> Result<Option<Versioned<Record>>, StoreError> {
         self.read_one("department by code", BY_UNIQUE, sign_up_text(code))
             .await
+    }
+
+    pub(crate) async fn stale(
+        &self,
+        kind: StaleKind,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Versioned<Record>>, StoreError> {
+        let kind = match kind {
+            StaleKind::Token => "token",
+            StaleKind::Code => "code",
+            StaleKind::Otp => "otp",
+            StaleKind::Attempts => "attempts",
+            StaleKind::Outbox => "outbox",
+            other => {
+                return Err(StoreError::new(
+                    StoreErrorKind::Other,
+                    format!("this store does not know stale records of {other:?}"),
+                ));
+            }
+        };
+        self.read_records(
+            kind,
+            "SELECT version, body FROM tenantry_records WHERE kind = $1 AND stale_at IS NOT NULL \
+             AND stale_at < $2 ORDER BY stale_at, key LIMIT $3",
+            &[
+                kind.into(),
+                micros(before).into(),
+                limit_arg(page_limit(limit)),
+            ],
+        )
+        .await
     }
 
     pub(crate) async fn pending_outbox(

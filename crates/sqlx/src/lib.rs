@@ -63,7 +63,7 @@ pub use migrate::SchemaError;
 pub use sqlx;
 use tenantry::{
     AuditEvent, AuditQuery, Changeset, Committed, ListOf, OrgRecord, OutboxMessage, Page, Record,
-    RecordKey, Store, StoreError, UserQuery, UserRecord, Versioned,
+    RecordKey, StaleKind, Store, StoreError, UserQuery, UserRecord, Versioned,
 };
 use tenantry_identity::{LoginKey, SignUpCode};
 
@@ -121,6 +121,15 @@ macro_rules! delegate_store {
 
             async fn commit(&self, changeset: Changeset) -> Result<Committed, StoreError> {
                 self.core.commit(changeset).await
+            }
+
+            async fn stale(
+                &self,
+                kind: StaleKind,
+                before: DateTime<Utc>,
+                limit: usize,
+            ) -> Result<Vec<Versioned<Record>>, StoreError> {
+                self.core.stale(kind, before, limit).await
             }
         }
     };

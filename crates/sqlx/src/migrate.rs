@@ -22,19 +22,33 @@ pub(crate) struct Migration {
 
 /// The SQLite migrations.
 #[cfg(feature = "sqlite")]
-pub(crate) const SQLITE: &[Migration] = &[Migration {
-    version: 1,
-    name: "records",
-    sql: include_str!("../migrations/sqlite/0001_records.sql"),
-}];
+pub(crate) const SQLITE: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "records",
+        sql: include_str!("../migrations/sqlite/0001_records.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "stale_at",
+        sql: include_str!("../migrations/sqlite/0002_stale_at.sql"),
+    },
+];
 
 /// The PostgreSQL migrations.
 #[cfg(feature = "postgres")]
-pub(crate) const POSTGRES: &[Migration] = &[Migration {
-    version: 1,
-    name: "records",
-    sql: include_str!("../migrations/postgres/0001_records.sql"),
-}];
+pub(crate) const POSTGRES: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "records",
+        sql: include_str!("../migrations/postgres/0001_records.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "stale_at",
+        sql: include_str!("../migrations/postgres/0002_stale_at.sql"),
+    },
+];
 
 /// Why the schema could not be brought up to date.
 #[derive(Debug, thiserror::Error)]

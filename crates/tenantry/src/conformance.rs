@@ -34,7 +34,7 @@ use crate::error::StoreErrorKind;
 use crate::records::{
     AuditEvent, Channel, OrgRecord, OutboxMessage, OutboxStatus, Record, RecordKey, UserRecord,
 };
-use crate::store::{AuditQuery, ListOf, Store, UserQuery};
+use crate::store::{AuditQuery, ListOf, StaleKind, Store, UserQuery};
 
 /// A failed conformance check: which check, and what was wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,6 +88,7 @@ pub async fn run_all(store: Arc<dyn Store>) -> Outcome {
     atomicity(store.as_ref()).await?;
     duplicates(store.as_ref()).await?;
     outbox_and_audit(store.as_ref()).await?;
+    stale_records(store.as_ref()).await?;
     concurrent_increments(store.clone(), 32).await?;
     concurrent_demotions(store, 32).await?;
     Ok(())
@@ -754,6 +755,102 @@ pub async fn outbox_and_audit(store: &dyn Store) -> Outcome {
             .await
     );
     ensure!(C, one.len() == 1, "audit limit");
+    Ok(())
+}
+
+/// [`Store::stale`] answers records of the kind asked, stale before the time asked, the
+/// longest stale first; never a suspended attempt record or a pending message.
+pub async fn stale_records(store: &dyn Store) -> Outcome {
+    const C: &str = "stale_records";
+    let f = Fixture::new();
+    let attempts = |key: &str, days_ago: i64, suspended: bool| {
+        Record::Attempts(
+            format!("conformance:{}:{key}", f.tag),
+            Attempts {
+                failures: 3,
+                last_failure: Some(f.now - Duration::days(days_ago)),
+                locked_until: None,
+                consecutive: 3,
+                suspended,
+            },
+        )
+    };
+    let message = |key: &str, sent: bool| OutboxMessage {
+        id: uuid::Builder::from_random_bytes(rand::random()).into_uuid(),
+        idempotency_key: format!("{}-{key}", f.tag),
+        channel: Channel::Email,
+        to: "someone@conformance.example".into(),
+        user: None,
+        kind: "welcome".into(),
+        subject: "Welcome".into(),
+        text: String::new(),
+        html: None,
+        created_at: f.now - Duration::days(20),
+        status: if sent {
+            OutboxStatus::Sent { at: f.now }
+        } else {
+            OutboxStatus::Pending {
+                attempts: 0,
+                next_attempt_at: f.now + Duration::days(1000),
+            }
+        },
+        topic: None,
+    };
+    attempt!(
+        C,
+        insert(
+            store,
+            vec![
+                attempts("older", 12, false),
+                attempts("old", 10, false),
+                attempts("recent", 1, false),
+                attempts("suspended", 30, true),
+                Record::Outbox(message("sent", true)),
+                Record::Outbox(message("pending", false)),
+            ],
+        )
+        .await
+    );
+    let ours = |records: Vec<crate::records::Versioned<Record>>| -> Vec<String> {
+        records
+            .into_iter()
+            .filter_map(|r| match r.value {
+                Record::Attempts(key, _) => key
+                    .strip_prefix(&format!("conformance:{}:", f.tag))
+                    .map(str::to_owned),
+                Record::Outbox(m) => m
+                    .idempotency_key
+                    .strip_prefix(&format!("{}-", f.tag))
+                    .map(str::to_owned),
+                _ => None,
+            })
+            .collect()
+    };
+    let stale = ours(attempt!(
+        C,
+        store
+            .stale(StaleKind::Attempts, f.now - Duration::days(5), 1000)
+            .await
+    ));
+    ensure!(
+        C,
+        stale == ["older", "old"],
+        "idle attempt records, longest stale first, no suspended one; got {stale:?}"
+    );
+    let stale = ours(attempt!(
+        C,
+        store.stale(StaleKind::Outbox, f.now, 1000).await
+    ));
+    ensure!(
+        C,
+        stale == ["sent"],
+        "messages no longer pending only; got {stale:?}"
+    );
+    let none = ours(attempt!(
+        C,
+        store.stale(StaleKind::Token, f.now, 1000).await
+    ));
+    ensure!(C, none.is_empty(), "only the kind asked; got {none:?}");
     Ok(())
 }
 

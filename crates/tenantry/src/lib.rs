@@ -82,6 +82,7 @@ mod directory;
 mod edit;
 mod error;
 mod exchange;
+mod housekeeping;
 mod mail;
 mod members;
 mod memory;
@@ -105,6 +106,7 @@ pub use directory::{
 pub use edit::UserUpdate;
 pub use error::{StoreError, StoreErrorKind};
 pub use exchange::{ExportKind, Format, ImportOutcome};
+pub use housekeeping::{PurgeReport, Retention};
 pub use mail::{DeliveryError, EmailMessage, Mailer, SmsMessage, SmsSender};
 pub use members::{GroupMembers, Member};
 pub use memory::{DEFAULT_PAGE, MAX_PAGE, MemoryStore};
@@ -117,4 +119,4 @@ pub use records::{
 pub use render::{
     DefaultRenderer, Locale, MessageContext, MessageKind, Rendered, Renderer, html_escape,
 };
-pub use store::{AuditQuery, ListOf, Page, Store, UserQuery};
+pub use store::{AuditQuery, ListOf, Page, StaleKind, Store, UserQuery};

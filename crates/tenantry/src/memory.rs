@@ -13,7 +13,7 @@ use crate::records::{
     AuditEvent, OrgRecord, OutboxMessage, OutboxStatus, Record, RecordKey, UniqueKey, UserRecord,
     Versioned,
 };
-use crate::store::{AuditQuery, ListOf, Page, Store, UserQuery};
+use crate::store::{AuditQuery, ListOf, Page, StaleKind, Store, UserQuery};
 
 /// Listings return at most this many when asked for 0.
 pub const DEFAULT_PAGE: usize = 100;
@@ -175,6 +175,32 @@ impl Store for MemoryStore {
             return Ok(None);
         };
         Ok(inner.records.get(owner).map(|(v, r)| versioned(*v, r)))
+    }
+
+    async fn stale(
+        &self,
+        kind: StaleKind,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Versioned<Record>>, StoreError> {
+        let inner = self.lock();
+        let limit = if limit == 0 {
+            DEFAULT_PAGE
+        } else {
+            limit.min(MAX_PAGE)
+        };
+        let mut stale: Vec<(DateTime<Utc>, String, Versioned<Record>)> = inner
+            .records
+            .iter()
+            .filter_map(|(key, (v, r))| match r.stale_since() {
+                Some((k, at)) if k == kind && at < before => {
+                    Some((at, sort_key(key), versioned(*v, r)))
+                }
+                _ => None,
+            })
+            .collect();
+        stale.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+        Ok(stale.into_iter().take(limit).map(|(_, _, r)| r).collect())
     }
 
     async fn pending_outbox(

@@ -324,3 +324,32 @@ pub struct Versioned<T> {
     /// Its version: 1 after the first commit, one more after each.
     pub version: u64,
 }
+
+impl Record {
+    /// Since when the record is of no use but as history, for housekeeping
+    /// ([`crate::Store::stale`], [`crate::Directory::purge`]): a token's, code's or one-time
+    /// password's expiry; an attempt record's last failure (or the end of its lock, if
+    /// later; the Unix epoch once a success cleared it; never while suspended); a delivered, failed or cancelled outbox message's creation. `None` for every
+    /// other record, and for a message still to be sent.
+    pub fn stale_since(&self) -> Option<(crate::store::StaleKind, DateTime<Utc>)> {
+        use crate::store::StaleKind;
+        match self {
+            Record::Token(t) => Some((StaleKind::Token, t.expires_at)),
+            Record::Code(c) => Some((StaleKind::Code, c.expires_at())),
+            Record::Otp(o) => Some((StaleKind::Otp, o.expires_at())),
+            Record::Attempts(_, a) if a.suspended => None,
+            // A count started over by a success holds nothing: stale at once.
+            Record::Attempts(_, a) => Some((
+                StaleKind::Attempts,
+                a.last_failure.map_or(DateTime::UNIX_EPOCH, |t| {
+                    a.locked_until.map_or(t, |l| l.max(t))
+                }),
+            )),
+            Record::Outbox(m) => match m.status {
+                OutboxStatus::Pending { .. } => None,
+                _ => Some((StaleKind::Outbox, m.created_at)),
+            },
+            _ => None,
+        }
+    }
+}

@@ -63,6 +63,33 @@ pub enum ListOf {
     OutboxOf(UserId),
 }
 
+/// The kinds of record that go stale ([`Record::stale_since`]), for [`Store::stale`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum StaleKind {
+    /// Link tokens, stale once expired.
+    Token,
+    /// Verification codes, stale once expired.
+    Code,
+    /// One-time passwords, stale once expired.
+    Otp,
+    /// Attempt records, stale since their last failure or lock.
+    Attempts,
+    /// Outbox messages no longer pending, stale since written.
+    Outbox,
+}
+
+impl StaleKind {
+    /// Every kind.
+    pub const ALL: [StaleKind; 5] = [
+        StaleKind::Token,
+        StaleKind::Code,
+        StaleKind::Otp,
+        StaleKind::Attempts,
+        StaleKind::Outbox,
+    ];
+}
+
 /// Which audit events to read.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AuditQuery {
@@ -121,4 +148,14 @@ pub trait Store: Send + Sync {
 
     /// Applies `changeset` all or nothing.
     async fn commit(&self, changeset: Changeset) -> Result<Committed, StoreError>;
+
+    /// Records of `kind` stale since before `before` ([`Record::stale_since`]), the longest
+    /// stale first, at most `limit` (0: the store's default page). Housekeeping reads them
+    /// to delete them ([`crate::Directory::purge`]); a store answers from an index.
+    async fn stale(
+        &self,
+        kind: StaleKind,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Versioned<Record>>, StoreError>;
 }

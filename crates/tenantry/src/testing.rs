@@ -35,7 +35,7 @@ use crate::memory::MemoryStore;
 use crate::records::{
     AuditEvent, OrgRecord, OutboxMessage, Record, RecordKey, UserRecord, Versioned,
 };
-use crate::store::{AuditQuery, ListOf, Page, Store, UserQuery};
+use crate::store::{AuditQuery, ListOf, Page, StaleKind, Store, UserQuery};
 
 /// The base URL every test link starts with.
 pub const BASE_URL: &str = "https://app.example";
@@ -376,6 +376,14 @@ impl Store for Faulty {
     }
     async fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>, StoreError> {
         self.inner.audit(query).await
+    }
+    async fn stale(
+        &self,
+        kind: StaleKind,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Versioned<Record>>, StoreError> {
+        self.inner.stale(kind, before, limit).await
     }
     async fn commit(&self, changeset: Changeset) -> Result<Committed, StoreError> {
         let refused = {

@@ -355,6 +355,15 @@ impl Store for Counting {
         self.read();
         self.inner.audit(q).await
     }
+    async fn stale(
+        &self,
+        kind: StaleKind,
+        before: chrono::DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Versioned<Record>>, StoreError> {
+        self.read();
+        self.inner.stale(kind, before, limit).await
+    }
     async fn commit(&self, cs: Changeset) -> Result<Committed, StoreError> {
         self.commits.lock().unwrap().push(shape(&cs));
         self.inner.commit(cs).await

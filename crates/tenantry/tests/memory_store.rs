@@ -55,6 +55,14 @@ impl Store for LossyStore {
     async fn audit(&self, q: &AuditQuery) -> Result<Vec<AuditEvent>, StoreError> {
         self.0.audit(q).await
     }
+    async fn stale(
+        &self,
+        kind: StaleKind,
+        before: chrono::DateTime<chrono::Utc>,
+        limit: usize,
+    ) -> Result<Vec<Versioned<Record>>, StoreError> {
+        self.0.stale(kind, before, limit).await
+    }
     /// Ignores expected versions: last writer wins.
     async fn commit(&self, mut cs: Changeset) -> Result<Committed, StoreError> {
         for (record, expect) in &mut cs.puts {
