@@ -1340,28 +1340,7 @@ impl Directory {
         password: &Password,
     ) -> Result<UserId, DirectoryError> {
         let now = self.clock.now();
-        let parsed = LoginIdentifier::parse(identifier).ok();
-        let attempts_key = sign_in_attempts_key(parsed.as_ref(), identifier);
-        // The attempt is counted before the password is checked: concurrent guesses each
-        // take a place in the count, so they cannot slip past the throttle together.
-        self.count_attempt(&attempts_key, now).await?;
-        let found = match &parsed {
-            Some(id) => self.store.user_by_login(&id.key()).await?,
-            None => None,
-        };
-        let usable = found
-            .as_ref()
-            .filter(|u| u.value.account.capabilities().may_sign_in && u.value.password.is_some());
-        let hash = usable
-            .and_then(|u| u.value.password.clone())
-            .unwrap_or_else(|| self.dummy.clone());
-        let ok = self.verify(password, &hash).await? && usable.is_some();
-        if !ok {
-            return Err(DirectoryError::InvalidCredentials);
-        }
-        let Some(user) = usable.cloned() else {
-            return Err(DirectoryError::InvalidCredentials);
-        };
+        let (user, attempts_key, hash) = self.password_of(identifier, password, now).await?;
         if user.value.must_change_password {
             // The right password, but someone else chose it: no sign-in until it is replaced.
             self.clear_attempts(&attempts_key).await;
@@ -1389,6 +1368,37 @@ impl Directory {
             _ => Ok(user_id),
         }
     }
+    /// The account `identifier` signs in with, if `password` is its password, with the key of
+    /// its attempt record and the stored hash. The attempt is counted before the password
+    /// is checked (concurrent guesses each take a place in the count, so they cannot slip
+    /// past the throttle together); unknown identifiers, accounts that may not sign in and
+    /// wrong passwords all get [`DirectoryError::InvalidCredentials`] after one hash.
+    async fn password_of(
+        &self,
+        identifier: &str,
+        password: &Password,
+        now: DateTime<Utc>,
+    ) -> Result<(Versioned<UserRecord>, String, PasswordHash), DirectoryError> {
+        let parsed = LoginIdentifier::parse(identifier).ok();
+        let attempts_key = sign_in_attempts_key(parsed.as_ref(), identifier);
+        self.count_attempt(&attempts_key, now).await?;
+        let found = match &parsed {
+            Some(id) => self.store.user_by_login(&id.key()).await?,
+            None => None,
+        };
+        let usable = found
+            .filter(|u| u.value.account.capabilities().may_sign_in && u.value.password.is_some());
+        let hash = usable
+            .as_ref()
+            .and_then(|u| u.value.password.clone())
+            .unwrap_or_else(|| self.dummy.clone());
+        let ok = self.verify(password, &hash).await? && usable.is_some();
+        match usable.filter(|_| ok) {
+            Some(user) => Ok((user, attempts_key, hash)),
+            None => Err(DirectoryError::InvalidCredentials),
+        }
+    }
+
     /// Changes the password of the account `identifier` signs in with, proven by its
     /// `current` password: for a signed-in user changing theirs, and for the first sign-in
     /// with a password an admin set ([`DirectoryError::PasswordChangeRequired`]). Throttled
@@ -1409,23 +1419,7 @@ impl Directory {
         new: &Password,
     ) -> Result<UserId, DirectoryError> {
         let now = self.clock.now();
-        let parsed = LoginIdentifier::parse(identifier).ok();
-        let attempts_key = sign_in_attempts_key(parsed.as_ref(), identifier);
-        self.count_attempt(&attempts_key, now).await?;
-        let found = match &parsed {
-            Some(id) => self.store.user_by_login(&id.key()).await?,
-            None => None,
-        };
-        let usable = found
-            .filter(|u| u.value.account.capabilities().may_sign_in && u.value.password.is_some());
-        let hash = usable
-            .as_ref()
-            .and_then(|u| u.value.password.clone())
-            .unwrap_or_else(|| self.dummy.clone());
-        let ok = self.verify(current, &hash).await? && usable.is_some();
-        let Some(found) = usable.filter(|_| ok) else {
-            return Err(DirectoryError::InvalidCredentials);
-        };
+        let (found, attempts_key, _) = self.password_of(identifier, current, now).await?;
         self.clear_attempts(&attempts_key).await;
         let mut record = found.value;
         let (org, _) = self.org(record.user.org()).await?;

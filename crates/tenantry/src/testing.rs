@@ -217,6 +217,18 @@ impl World {
             .find(|m| m.to == to && m.kind == kind)
     }
 
+    /// Grants `user` the role `admin` at `org` (scope: the organization), as the system.
+    pub async fn grant_admin(&self, user: UserId, org: OrgId) -> Result<(), DirectoryError> {
+        let at = tenantry_access::GrantRef {
+            user,
+            org,
+            scope: tenantry_access::Scope::Organization,
+        };
+        let change = tenantry_access::Change::Grant(admin_role());
+        self.dir.change_grant(Caller::System, at, change).await?;
+        Ok(())
+    }
+
     /// Creates a standard user invited by the admin.
     pub async fn invite(&self, email: &str) -> Result<UserId, DirectoryError> {
         let new = NewUser::invited(Email::parse(email)?);

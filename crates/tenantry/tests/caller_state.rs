@@ -156,18 +156,7 @@ async fn scene() -> Scene {
 }
 
 async fn grant_admin(w: &World, user: UserId) {
-    w.dir
-        .change_grant(
-            Caller::System,
-            GrantRef {
-                user,
-                org: w.org,
-                scope: Scope::Organization,
-            },
-            Change::Grant(admin_role()),
-        )
-        .await
-        .unwrap();
+    w.grant_admin(user, w.org).await.unwrap();
 }
 
 /// A fresh admin of the root organization in `state`.

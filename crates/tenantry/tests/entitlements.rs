@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use tenantry::testing::WorldBuilder;
 use tenantry::*;
-use tenantry_access::{Change, GrantRef, PermissionKey, Refusal, Scope, Target};
+use tenantry_access::{PermissionKey, Refusal, Target};
 use tenantry_identity::*;
 
 fn keys(names: &[&str]) -> BTreeSet<PermissionKey> {
@@ -29,18 +29,7 @@ async fn entitlements_never_take_the_admin_permission_from_an_organization_with_
         .active_user(client, "carla@client.example", "purple monkey dishwasher")
         .await
         .unwrap();
-    w.dir
-        .change_grant(
-            Caller::System,
-            GrantRef {
-                user: carla,
-                org: client,
-                scope: Scope::Organization,
-            },
-            Change::Grant(tenantry::testing::admin_role()),
-        )
-        .await
-        .unwrap();
+    w.grant_admin(carla, client).await.unwrap();
     let admin_at = |user| w.dir.check(user, "org.admin", Target::Org(client));
     assert!(admin_at(carla).await.unwrap().is_allowed());
     // The agency's admin (an admin of the parent) takes the admin permission out of the

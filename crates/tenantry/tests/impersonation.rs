@@ -4,9 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
-use tenantry::testing::{World, WorldBuilder, admin_role};
+use tenantry::testing::{World, WorldBuilder};
 use tenantry::*;
-use tenantry_access::{Change, GrantRef, Scope};
 use tenantry_identity::*;
 
 /// Ada administers the root organization; Bob is a member there with the same role, and
@@ -23,18 +22,7 @@ async fn scene() -> (World, OrgId, UserId) {
         .await
         .unwrap();
     for org in [w.org, client] {
-        w.dir
-            .change_grant(
-                Caller::System,
-                GrantRef {
-                    user: bob,
-                    org,
-                    scope: Scope::Organization,
-                },
-                Change::Grant(admin_role()),
-            )
-            .await
-            .unwrap();
+        w.grant_admin(bob, org).await.unwrap();
     }
     (w, client, bob)
 }
@@ -133,18 +121,7 @@ async fn actions_while_impersonating_name_the_admin_acting_for_the_user() {
         .active_user(w.org, "ben@acme.example", "purple monkey dishwasher")
         .await
         .unwrap();
-    w.dir
-        .change_grant(
-            Caller::System,
-            GrantRef {
-                user: ben,
-                org: w.org,
-                scope: Scope::Organization,
-            },
-            Change::Grant(admin_role()),
-        )
-        .await
-        .unwrap();
+    w.grant_admin(ben, w.org).await.unwrap();
     w.dir
         .change_account(Caller::User(ben), w.admin, tenantry_lifecycle::Event::Block)
         .await
