@@ -18,6 +18,7 @@ use std::sync::Arc;
 use support::{App, Result, at, role, step};
 use tenantry::{Caller, NewUser};
 use tenantry_access::{Area, Catalog, CatalogBuilder, Change};
+use tenantry_credentials::{PasswordPolicy, PolicyContext, generate_password};
 use tenantry_identity::{DisplayName, Email, LoginIdentifiers, Profile, UserKind};
 use tenantry_lifecycle::WayIn;
 use tenantry_scim::service::{ScimClient, ScimService};
@@ -40,7 +41,14 @@ async fn main() -> Result {
     let (org, ada) = app
         .root("Acme", ("Ada", "Lovelace"), "ada@acme.example", "admin")
         .await?;
-    // The account the identity provider acts as: an admin of Acme with no way to sign in.
+    // The account the identity provider acts as: an active admin of Acme whose password
+    // nobody knows (a random one, never shown). It must stay able to sign in: a token whose
+    // user is blocked, deactivated or demoted reads and writes nothing.
+    let unknown = generate_password(
+        &PasswordPolicy::default(),
+        &PolicyContext::new(),
+        &mut rand::rng(),
+    )?;
     let provisioning = app
         .dir
         .create_user(
@@ -56,8 +64,8 @@ async fn main() -> Result {
                     email: Some(Email::parse("scim-provisioning@acme.example")?),
                     ..LoginIdentifiers::default()
                 },
-                way_in: WayIn::None,
-                password: None,
+                way_in: WayIn::Password,
+                password: Some(unknown),
             },
         )
         .await?

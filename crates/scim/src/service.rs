@@ -73,8 +73,10 @@ pub enum ScimConfigError {
 }
 
 impl ScimClient {
-    /// A client for `org`, acting as `actor` (who must administer `org`; the directory checks
-    /// it on every change), authenticated by `token`. Only the token's SHA-256 is kept.
+    /// A client for `org`, acting as `actor`, authenticated by `token`. On every request
+    /// beyond discovery the directory checks that `actor` may sign in (an active account: a
+    /// service account with a random password nobody knows will do) and administers `org`.
+    /// Only the token's SHA-256 is kept.
     pub fn new(org: OrgId, actor: UserId, token: &str) -> Result<Self, ScimConfigError> {
         if token.len() < MIN_TOKEN_LEN || !token.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(ScimConfigError::WeakToken);
