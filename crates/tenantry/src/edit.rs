@@ -52,13 +52,19 @@ impl Directory {
         self.acting(caller).await?;
         let (record, _) = self.user(user).await?;
         self.require_admin(caller, record.user.org()).await?;
-        // A new email, username or phone is a way into the account (a reset link, a code):
-        // only for a caller who may take the account over.
+        // A new email, username, phone, external id (what single sign-on and provisioning
+        // match on) or placeholder is a way into the account: only for a caller who may
+        // take the account over.
         let phone_changes = update
             .profile
             .as_ref()
             .is_some_and(|p| p.phone != record.user.profile().phone);
-        if update.email.is_some() || update.username.is_some() || phone_changes {
+        if update.email.is_some()
+            || update.username.is_some()
+            || update.external_id.is_some()
+            || update.regenerate_placeholder
+            || phone_changes
+        {
             self.require_take_over(caller, &record).await?;
         }
         retrying!(self, self.try_update_user(caller, user, &update))

@@ -86,7 +86,12 @@ impl Directory {
                 StaleKind::Outbox => retention.outbox,
                 _ => retention.expired_secrets,
             };
-            let before = now - keep;
+            let before = now
+                .checked_sub_signed(keep)
+                .ok_or(DirectoryError::Invalid {
+                    field: "retention",
+                    reason: "a duration the calendar can hold",
+                })?;
             loop {
                 let page = self.store.stale(kind, before, batch).await?;
                 let mut cs = Changeset::new();

@@ -17,9 +17,8 @@ fn keys(names: &[&str]) -> BTreeSet<PermissionKey> {
         .collect()
 }
 
-#[tokio::test]
-async fn entitlements_never_take_the_admin_permission_from_an_organization_with_admins() {
-    let w = WorldBuilder::new().build().await.unwrap();
+/// A client organization under the root, and Carla, its admin.
+async fn client_with_admin(w: &tenantry::testing::World) -> (OrgId, UserId) {
     let client = w
         .dir
         .create_organization(w.admin(), w.org, Name::parse("Client").unwrap())
@@ -30,6 +29,13 @@ async fn entitlements_never_take_the_admin_permission_from_an_organization_with_
         .await
         .unwrap();
     w.grant_admin(carla, client).await.unwrap();
+    (client, carla)
+}
+
+#[tokio::test]
+async fn entitlements_never_take_the_admin_permission_from_an_organization_with_admins() {
+    let w = WorldBuilder::new().build().await.unwrap();
+    let (client, carla) = client_with_admin(&w).await;
     let admin_at = |user| w.dir.check(user, "org.admin", Target::Org(client));
     assert!(admin_at(carla).await.unwrap().is_allowed());
     // The agency's admin (an admin of the parent) takes the admin permission out of the
@@ -61,4 +67,74 @@ async fn entitlements_never_take_the_admin_permission_from_an_organization_with_
         .set_entitlements(w.admin(), empty, keys(&["feed.read"]))
         .await
         .unwrap();
+}
+
+/// The admin permission is lost as surely by dropping a permission it requires, and an
+/// organization below, whose admins hold a subtree grant anchored here, keeps one too.
+#[tokio::test]
+async fn requirements_and_subtree_grants_keep_the_last_admin_rule() {
+    let mut catalog = tenantry_access::CatalogBuilder::new();
+    catalog
+        .permission(
+            "base",
+            tenantry_access::Area::Admin,
+            "see the admin pages",
+            &[],
+        )
+        .unwrap();
+    catalog
+        .permission(
+            "org.admin",
+            tenantry_access::Area::Admin,
+            "administer",
+            &["base"],
+        )
+        .unwrap();
+    catalog
+        .role("admin", "Admin", &["org.admin", "base"])
+        .unwrap();
+    catalog.admin_permission("org.admin");
+    let w = WorldBuilder::new()
+        .catalog(catalog.build().unwrap())
+        .build()
+        .await
+        .unwrap();
+    let (client, carla) = client_with_admin(&w).await;
+    let r = w
+        .dir
+        .set_entitlements(Caller::System, client, keys(&["org.admin"]))
+        .await;
+    assert!(
+        matches!(r, Err(DirectoryError::Refused(Refusal::LastAdmin { .. }))),
+        "dropping the requirement: {r:?}"
+    );
+    assert!(
+        w.dir
+            .check(carla, "org.admin", Target::Org(client))
+            .await
+            .unwrap()
+            .is_allowed()
+    );
+}
+
+/// Settings a host could not mean are refused, not stored to fail later.
+#[tokio::test]
+async fn an_impossible_invitation_validity_is_refused() {
+    let w = WorldBuilder::new().build().await.unwrap();
+    for secs in [0, 30, i64::MAX, 91 * 86_400] {
+        let lifecycle = tenantry_lifecycle::LifecyclePolicy {
+            invitation_ttl_secs: secs,
+            ..Default::default()
+        };
+        let r = w
+            .dir
+            .configure_organization(w.admin(), w.org, OrgSettings::default(), lifecycle)
+            .await;
+        assert!(
+            matches!(r, Err(DirectoryError::Invalid { .. })),
+            "{secs}: {r:?}"
+        );
+    }
+    // The organization still invites.
+    w.invite("bob@acme.example").await.unwrap();
 }

@@ -64,6 +64,53 @@ async fn no_admin_path_leads_into_an_account_holding_more_elsewhere() {
             .await
             .is_none()
     );
+    // Nor any other way in or out: an invitation link to his active account, a code, a new
+    // external id (what single sign-on matches), blocking or deleting him.
+    for (what, r) in [
+        (
+            "invite",
+            w.dir
+                .change_account(w.admin(), bob, tenantry_lifecycle::Event::Invite)
+                .await
+                .map(|_| ()),
+        ),
+        (
+            "block",
+            w.dir
+                .change_account(w.admin(), bob, tenantry_lifecycle::Event::Block)
+                .await
+                .map(|_| ()),
+        ),
+        (
+            "code",
+            w.dir
+                .send_activation_code(w.admin(), bob, tenantry_credentials::CodeChannel::Email)
+                .await,
+        ),
+        (
+            "external id",
+            w.dir
+                .update_user(
+                    w.admin(),
+                    bob,
+                    UserUpdate {
+                        external_id: Some(Some(ExternalId::parse("ada-controls-this").unwrap())),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .map(|_| ()),
+        ),
+    ] {
+        assert!(matches!(r, Err(DirectoryError::Denied(_))), "{what}: {r:?}");
+    }
+    // An unknown id is refused like one the caller may not take over: no existence oracle.
+    let nobody = UserId::generate(w.clock.now(), &mut rand::rng());
+    let r = w.dir.impersonate(w.admin, nobody, "probing").await;
+    assert!(
+        matches!(r, Err(DirectoryError::Denied(_))),
+        "unknown: {r:?}"
+    );
     // The system (the host's own code) is not bound by it.
     w.dir.send_login_link(Caller::System, bob).await.unwrap();
 }

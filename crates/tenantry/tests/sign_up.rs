@@ -85,6 +85,20 @@ async fn an_existing_identifier_gets_the_same_answer_for_every_form() {
     }
 }
 
+/// A sign-up names an email or a username, never an external id (what single sign-on and
+/// provisioning match on): claiming one would catch a future employee's account.
+#[tokio::test]
+async fn sign_up_refuses_an_external_id() {
+    let w = WorldBuilder::new().build().await.unwrap();
+    open_sign_up(&w, RequiredFields::none()).await;
+    let mut f = form(&w, "eve@acme.example", "a long enough passphrase", None);
+    f.identifiers.external_id = Some(ExternalId::parse("E-1001").unwrap());
+    let r = w.dir.sign_up(f).await;
+    assert!(matches!(r, Err(DirectoryError::Invalid { .. })), "{r:?}");
+    let key = LoginKey::ExternalId("E-1001".into());
+    assert!(w.store.user_by_login(&key).await.unwrap().is_none());
+}
+
 /// Seed 004: an occupant may reactivate their own account where self sign-up is on, but
 /// only by proving the mailbox: the sign-up sends a link to the stored address, and the
 /// account is active again when it is redeemed, not before.

@@ -24,6 +24,10 @@ impl Directory {
         self.acting(caller).await?;
         let (record, _) = self.user(user).await?;
         self.require_admin(caller, record.user.org()).await?;
+        // Every event either opens the account (an invitation or welcome link sets a new
+        // password) or takes it from its user: only towards a user who holds nothing the
+        // caller does not.
+        self.require_take_over(caller, &record).await?;
         retrying!(self, self.try_change_account(caller, user, event))
     }
 

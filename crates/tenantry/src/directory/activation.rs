@@ -198,6 +198,7 @@ impl Directory {
         account.password = Some(self.hash(new_password).await?);
         account.must_change_password = false;
         let user_id = account.user.id();
+        let keys = account.user.identifiers().keys();
         let mut cs = Changeset::new();
         self.password_changed(&mut cs, &account.user, &org);
         cs.update(Record::Otp(record), otp_version)
@@ -210,6 +211,7 @@ impl Directory {
             ));
         self.store.commit(cs).await?;
         self.clear_attempts(&attempts_key).await;
+        self.clear_sign_in_attempts(keys).await;
         Ok(user_id)
     }
 
@@ -231,6 +233,8 @@ impl Directory {
         self.acting(caller).await?;
         let (record, _) = self.user(user).await?;
         self.require_admin(caller, record.user.org()).await?;
+        // A code sets the user's password: the take-over rule applies.
+        self.require_take_over(caller, &record).await?;
         retrying!(self, self.try_send_code(caller, &record.user, channel))
     }
 

@@ -162,13 +162,7 @@ impl Directory {
             targets.push(Target::Org(r.org));
             if r.scope != Scope::Organization {
                 if tree.is_none() {
-                    tree = Some(tenantry_identity::OrgTree::from_edges(
-                        self.store
-                            .orgs()
-                            .await?
-                            .into_iter()
-                            .map(|o| (o.value.org.id, o.value.org.parent)),
-                    )?);
+                    tree = Some(self.org_tree().await?);
                 }
                 if let Some(tree) = &tree {
                     targets.extend(tree.descendants(r.org).into_iter().map(Target::Org));

@@ -689,6 +689,17 @@ impl Directory {
         }
     }
 
+    /// Every organization's place in the tree, as stored.
+    pub(crate) async fn org_tree(&self) -> Result<tenantry_identity::OrgTree, DirectoryError> {
+        Ok(tenantry_identity::OrgTree::from_edges(
+            self.store
+                .orgs()
+                .await?
+                .into_iter()
+                .map(|o| (o.value.org.id, o.value.org.parent)),
+        )?)
+    }
+
     pub(crate) async fn user(&self, id: UserId) -> Result<(UserRecord, u64), DirectoryError> {
         match self
             .store

@@ -94,13 +94,7 @@ impl Directory {
         let (parent_record, _) = self.org(parent).await?;
         let now = self.clock.now();
         let id = OrgId::from_uuid(self.uuid());
-        let mut tree = tenantry_identity::OrgTree::from_edges(
-            self.store
-                .orgs()
-                .await?
-                .into_iter()
-                .map(|o| (o.value.org.id, o.value.org.parent)),
-        )?;
+        let mut tree = self.org_tree().await?;
         tree.insert(id, Some(parent))?;
         let record = OrgRecord {
             org: Organization::new(id, Some(parent), name, now),
@@ -189,24 +183,25 @@ impl Directory {
         org: OrgId,
         entitlements: &std::collections::BTreeSet<tenantry_access::PermissionKey>,
     ) -> Result<(), DirectoryError> {
-        let admin = self.catalog.key(self.catalog.admin());
-        if entitlements.contains(admin) {
-            return Ok(());
+        // Not only the admin permission itself: dropping one it requires takes it too, and
+        // subtree grants anchored here make admins of the organizations below.
+        let tree = self.org_tree().await?;
+        let mut reached = vec![org];
+        reached.extend(tree.descendants(org));
+        let mut candidates = Vec::new();
+        for &o in &reached {
+            candidates.extend(self.admin_candidates(o).await?);
         }
-        let candidates = self.admin_candidates(org).await?;
+        candidates.sort();
+        candidates.dedup();
         let (mut model, _) = self.access_model(&candidates).await?;
-        if Resolver::compile(&self.catalog, &model)?
-            .admins_of(org)
-            .is_empty()
-        {
-            return Ok(());
-        }
+        let before = Resolver::compile(&self.catalog, &model)?;
         model.entitle(org, entitlements.iter().cloned());
-        if Resolver::compile(&self.catalog, &model)?
-            .admins_of(org)
-            .is_empty()
-        {
-            return Err(Refusal::LastAdmin { org }.into());
+        let after = Resolver::compile(&self.catalog, &model)?;
+        for o in reached {
+            if !before.admins_of(o).is_empty() && after.admins_of(o).is_empty() {
+                return Err(Refusal::LastAdmin { org: o }.into());
+            }
         }
         Ok(())
     }
@@ -239,6 +234,13 @@ impl Directory {
         settings: &tenantry_identity::OrgSettings,
         lifecycle: &tenantry_lifecycle::LifecyclePolicy,
     ) -> Result<(), DirectoryError> {
+        let ttl = lifecycle.invitation_ttl_secs;
+        if !(60..=tenantry_lifecycle::MAX_INVITATION_TTL.num_seconds()).contains(&ttl) {
+            return Err(DirectoryError::Invalid {
+                field: "invitation_ttl_secs",
+                reason: "from one minute to 90 days",
+            });
+        }
         if settings.pin_users.is_some() && self.config.pin_keys.is_empty() {
             return Err(CredentialError::InvalidKey.into());
         }

@@ -156,10 +156,7 @@ impl Directory {
         self.store.commit(cs).await?;
         // The reset proved the mailbox: failed sign-ins under the user's identifiers start
         // over, lifting a suspension (best effort, as after a successful sign-in).
-        for key in keys {
-            self.clear_attempts(&tenantry_credentials::attempt_key("sign-in", key.as_str()))
-                .await;
-        }
+        self.clear_sign_in_attempts(keys).await;
         Ok(user_id)
     }
 

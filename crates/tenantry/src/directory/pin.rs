@@ -103,6 +103,7 @@ impl Directory {
         if let Some(version) = attempts_version.filter(|_| attempts != Attempts::default()) {
             cs.update(Record::Attempts(attempts_key, Attempts::default()), version);
         }
+        let keys = record.user.identifiers().keys();
         cs.update(Record::User(record), found.version)
             .audit(self.audit(
                 Caller::User(user_id),
@@ -111,6 +112,7 @@ impl Directory {
                 "password.set_with_pin",
             ));
         self.store.commit(cs).await?;
+        self.clear_sign_in_attempts(keys).await;
         Ok(user_id)
     }
 
@@ -126,6 +128,8 @@ impl Directory {
         self.acting(caller).await?;
         let (record, _) = self.user(user).await?;
         self.require_admin(caller, record.user.org()).await?;
+        // The new PIN sets the user's password: the take-over rule applies.
+        self.require_take_over(caller, &record).await?;
         if record.user.kind() != UserKind::Pin {
             return Err(DirectoryError::NotFound("PIN user"));
         }

@@ -78,6 +78,16 @@ impl Directory {
         }
     }
 
+    /// Starts the failed sign-ins under each of `keys` (a user's login keys) over, lifting a
+    /// suspension: after a proof other than the password (a reset link, a PIN, a one-time
+    /// password). Best effort, as after a successful sign-in.
+    pub(crate) async fn clear_sign_in_attempts(&self, keys: Vec<tenantry_identity::LoginKey>) {
+        for key in keys {
+            self.clear_attempts(&tenantry_credentials::attempt_key("sign-in", key.as_str()))
+                .await;
+        }
+    }
+
     /// Changes the password of the account `identifier` signs in with, proven by its
     /// `current` password: for a signed-in user changing theirs, and for the first sign-in
     /// with a password an admin set ([`DirectoryError::PasswordChangeRequired`]). Throttled
@@ -304,12 +314,19 @@ impl Directory {
         reason: &str,
     ) -> Result<UserId, DirectoryError> {
         let admin = self.may_act(caller).await?;
-        let (record, _) = self.user(target).await?;
+        // An unknown user is refused as one the caller may not take over: the answer tells
+        // another tenant's admin nothing about which ids exist, nor their state.
+        let (record, _) = self.user(target).await.map_err(|e| match e {
+            DirectoryError::NotFound(_) => DirectoryError::Denied(
+                "the caller does not administer the user's organization".into(),
+            ),
+            other => other,
+        })?;
         let org = record.user.org();
+        self.may_take_over(&admin, &record).await?;
         if !record.account.capabilities().may_sign_in {
             return Err(DirectoryError::Denied("the account may not sign in".into()));
         }
-        self.may_take_over(&admin, &record).await?;
         let reason: String = reason
             .trim()
             .chars()

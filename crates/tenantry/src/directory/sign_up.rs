@@ -20,6 +20,15 @@ impl Directory {
     )]
     pub async fn sign_up(&self, form: SignUpForm) -> Result<(), DirectoryError> {
         let now = self.clock.now();
+        // A person signing up names how they sign in (an email, or a username with a phone
+        // in the profile), never an external id or a placeholder: those are what single
+        // sign-on and provisioning match on, and claiming one would catch a future account.
+        if form.identifiers.external_id.is_some() || form.identifiers.placeholder_email.is_some() {
+            return Err(DirectoryError::Invalid {
+                field: "identifiers",
+                reason: "sign-up takes an email or a username, nothing else",
+            });
+        }
         let (org, _) = self.org(form.org).await?;
         let link = match &form.link {
             Some(code) => match self.store.department_by_code(code).await?.map(|v| v.value) {
