@@ -16,7 +16,29 @@
 //! and German, or your [`Renderer`]). Every use case runs in a `tracing` span named
 //! `tenantry` with its name as the `use_case` field; arguments are never recorded, so no
 //! secret reaches a log. The `conformance` feature has a suite any Store implementation
-//! runs against itself.
+//! runs against itself; the `testing` feature has the world tests build on
+//! (`testing::WorldBuilder`).
+//!
+//! ## Where things live
+//!
+//! | module | what it holds |
+//! | --- | --- |
+//! | `directory` | [`Directory`], [`DirectoryConfig`], [`Caller`], [`DirectoryError`], the inputs ([`NewUser`], [`SignUpForm`], [`SsoLogin`]) and the helpers every use case shares |
+//! | `directory::authority` | who may act: the caller's account state, admin checks, the take-over rule, [`Directory::check`] |
+//! | `directory::sign_in` | sign-in, [`Directory::change_password`], throttling, single sign-on, automatic-login links, "log in as" |
+//! | `directory::activation` | invitations accepted, activation links and codes, one-time passwords |
+//! | `directory::passwords` | the password policy check, "forgot password", admin resets, the password-changed notice |
+//! | `directory::pin` | PIN users: a password set with the placeholder email and PIN, an admin's new PIN |
+//! | `directory::sign_up` | self sign-up, guests joining, a sign-up with an identifier that exists |
+//! | `directory::users` | creating users of every kind; carrying out the lifecycle's effects |
+//! | `directory::accounts` | account states (deactivate, block, delete, approve) and grants |
+//! | `directory::organizations` | root and child organizations, entitlements, settings, the contact person |
+//! | `directory::groups`, `members` | groups, their members, the member directory |
+//! | `directory::places` | departments, job profiles, locations, who may file requests where |
+//! | `directory::consumers`, `notify` | digests, consumer registration, notification settings, the host's messages |
+//! | `edit`, `areas`, `exchange`, `pins`, `housekeeping` | editing users; areas shared with guests; exports and imports; PIN key rotation; [`Directory::purge`] |
+//! | `store`, `memory`, `changeset`, `records` | the [`Store`] trait, [`MemoryStore`], [`Changeset`], the records |
+//! | `outbox`, `mail`, `render` | [`dispatch`], [`Mailer`] and [`SmsSender`], message texts |
 //!
 //! ```
 //! use std::sync::{Arc, Mutex};
