@@ -21,13 +21,7 @@ impl Directory {
         user: UserId,
         event: Event,
     ) -> Result<AccountChange, DirectoryError> {
-        self.acting(caller).await?;
-        let (record, _) = self.user(user).await?;
-        self.require_admin(caller, record.user.org()).await?;
-        // Every event either opens the account (an invitation or welcome link sets a new
-        // password) or takes it from its user: only towards a user who holds nothing the
-        // caller does not.
-        self.require_take_over(caller, &record).await?;
+        self.takeover_target(caller, user).await?;
         retrying!(self, self.try_change_account(caller, user, event))
     }
 

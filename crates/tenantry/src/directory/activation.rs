@@ -230,11 +230,7 @@ impl Directory {
         user: UserId,
         channel: tenantry_credentials::CodeChannel,
     ) -> Result<(), DirectoryError> {
-        self.acting(caller).await?;
-        let (record, _) = self.user(user).await?;
-        self.require_admin(caller, record.user.org()).await?;
-        // A code sets the user's password: the take-over rule applies.
-        self.require_take_over(caller, &record).await?;
+        let record = self.takeover_target(caller, user).await?;
         retrying!(self, self.try_send_code(caller, &record.user, channel))
     }
 

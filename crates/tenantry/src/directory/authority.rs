@@ -116,6 +116,23 @@ impl Directory {
         }
     }
 
+    /// `user`'s record, read once, after checking that `caller` may act and may take the
+    /// account over ([`Self::may_take_over`], which includes administering the user's
+    /// organization): for the use cases that open an account (links, codes, PINs) or take
+    /// it from its user. The system may take over anyone.
+    pub(crate) async fn takeover_target(
+        &self,
+        caller: Caller,
+        user: UserId,
+    ) -> Result<UserRecord, DirectoryError> {
+        let actor = self.acting(caller).await?;
+        let (record, _) = self.user(user).await?;
+        if let Some(actor) = actor {
+            self.may_take_over(&actor, &record).await?;
+        }
+        Ok(record)
+    }
+
     /// [`Self::may_take_over`] for the user `caller` acts as; the system may take over anyone.
     pub(crate) async fn require_take_over(
         &self,

@@ -68,10 +68,7 @@ impl Directory {
         caller: Caller,
         user: UserId,
     ) -> Result<(), DirectoryError> {
-        self.acting(caller).await?;
-        let (record, _) = self.user(user).await?;
-        self.require_admin(caller, record.user.org()).await?;
-        self.require_take_over(caller, &record).await?;
+        let record = self.takeover_target(caller, user).await?;
         if record.user.mailbox().is_none() {
             return Err(DirectoryError::NotFound("mailbox"));
         }

@@ -125,11 +125,7 @@ impl Directory {
         err(Display)
     )]
     pub async fn reset_pin(&self, caller: Caller, user: UserId) -> Result<Pin, DirectoryError> {
-        self.acting(caller).await?;
-        let (record, _) = self.user(user).await?;
-        self.require_admin(caller, record.user.org()).await?;
-        // The new PIN sets the user's password: the take-over rule applies.
-        self.require_take_over(caller, &record).await?;
+        let record = self.takeover_target(caller, user).await?;
         if record.user.kind() != UserKind::Pin {
             return Err(DirectoryError::NotFound("PIN user"));
         }

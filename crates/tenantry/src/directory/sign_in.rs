@@ -363,10 +363,7 @@ impl Directory {
         caller: Caller,
         user: UserId,
     ) -> Result<(), DirectoryError> {
-        self.acting(caller).await?;
-        let (record, _) = self.user(user).await?;
-        self.require_admin(caller, record.user.org()).await?;
-        self.require_take_over(caller, &record).await?;
+        let record = self.takeover_target(caller, user).await?;
         if !record.account.capabilities().may_sign_in {
             return Err(DirectoryError::Denied("the account may not sign in".into()));
         }
