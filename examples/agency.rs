@@ -1,4 +1,4 @@
-//! Seed 001, an agency platform: the agency manages client organizations; an Org Admin per
+//! An agency platform: the agency manages client organizations; an Org Admin per
 //! client, added with a generated password; module permissions as checkboxes; "log in as"
 //! to preview what a client sees (audited with its reason); an invitation that signs the
 //! client in automatically. Run with `cargo run --example agency`.

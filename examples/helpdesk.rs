@@ -1,4 +1,4 @@
-//! Seed 004, a building help desk: occupants with access to locations; groups for the
+//! A building help desk: occupants with access to locations; groups for the
 //! companies in the building, filled in bulk and archived; a welcome email (resent on
 //! request); self sign-up waiting for approval (may file requests, may not sign in); what
 //! inactive and blocked occupants may do. Run with `cargo run --example helpdesk`.

@@ -24,7 +24,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         .ok_or("bad date")?;
     let mut rng = StdRng::seed_from_u64(2026);
 
-    // Seed 001: an agency with client organizations.
+    // An agency with client organizations.
     let agency = Organization::new(
         OrgId::generate(now, &mut rng),
         None,
@@ -50,7 +50,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         Ok(()) => return Err("a cycle was accepted".into()),
     }
 
-    // Seed 003: a standard user by username + phone, who adds an email later.
+    // The workforce platform: a standard user by username + phone, who adds an email later.
     let region = PhoneRegion::from_iso("DE")?;
     let phone = Phone::parse_with_region("0170 1234567", Some(region))?;
     println!("phone \"0170 1234567\" in DE is {phone}");
@@ -84,7 +84,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         Ok(_) => return Err("a bad address was accepted".into()),
     }
 
-    // Seed 000: PIN users with placeholder emails on the configured domain.
+    // The social intranet: PIN users with placeholder emails on the configured domain.
     let mut garage = clients[1].clone();
     garage.settings.pin_users = Some(PinUserSettings {
         domain: EmailDomain::parse("pins.garage.example")?,
@@ -133,7 +133,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         );
     }
 
-    // Seed 000: what each kind may do by its nature.
+    // The social intranet: what each kind may do by its nature.
     for kind in UserKind::ALL {
         println!(
             "{:<8} sign in: {:<5} network areas: {:<5} directories: {:<5} digests: {:<5}",
@@ -145,7 +145,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         );
     }
 
-    // Seed 004: an occupant with access through a group.
+    // The help desk: an occupant with access through a group.
     let (hq, annex) = (
         LocationId::generate(now, &mut rng),
         LocationId::generate(now, &mut rng),

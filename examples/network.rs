@@ -1,4 +1,4 @@
-//! Seed 000, a social intranet: the four user kinds; a guest who sees exactly the groups
+//! A social intranet: the four user kinds; a guest who sees exactly the groups
 //! opened to guests; a consumer from a CRM sync who gets digests with a personal
 //! registration link and registers; PIN users with placeholder emails, the PIN export and a
 //! password set with the PIN. Run with `cargo run --example network`.

@@ -1,4 +1,4 @@
-//! Seed 002, a partner portal: the partner's customer companies, entitled to some
+//! A partner portal: the partner's customer companies, entitled to some
 //! permissions; requirements between permissions (revoking one takes its dependants with
 //! it); the first user of a company becomes its contact person and admin; a customer
 //! manager who administers the customers but not the partner; an invitation sent later; the

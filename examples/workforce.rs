@@ -1,4 +1,4 @@
-//! Seed 003, a workforce platform: users created by an integration (with an activation
+//! A workforce platform: users created by an integration (with an activation
 //! link), SSO first login just in time, self sign-up through a department's link, the Excel
 //! template import (the template with its drop-down lists, filled in and imported), a
 //! one-time password that only lets the user set their own, an activation code by SMS, and

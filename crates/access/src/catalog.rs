@@ -72,7 +72,7 @@ key_type!(
     RoleKey
 );
 
-/// Where a permission applies, which decides which user kinds may hold it (seed 000).
+/// Where a permission applies, which decides which user kinds may hold it (social intranet).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Area {
@@ -136,7 +136,7 @@ pub struct PermissionDef {
     pub key: PermissionKey,
     /// What it allows, for admin screens.
     pub description: String,
-    /// Permissions a holder must also hold for this one to take effect (seed 002).
+    /// Permissions a holder must also hold for this one to take effect (partner portal).
     pub requires: Vec<PermissionKey>,
     /// Where it applies.
     pub area: Area,
@@ -147,7 +147,7 @@ pub struct PermissionDef {
     pub administered_by: Option<PermissionKey>,
 }
 
-/// A role: a named bundle of permissions (Org Admin, Company Admin, seed 001's checkboxes).
+/// A role: a named bundle of permissions (Org Admin, Company Admin, the agency's checkboxes).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoleDef {
     /// The stable key.
@@ -223,7 +223,7 @@ impl CatalogBuilder {
     }
 
     /// Names the permission that makes its holder an administrator of an organization: the
-    /// one every organization keeps a holder of, and nobody removes from themselves (seed 002).
+    /// one every organization keeps a holder of, and nobody removes from themselves (partner portal).
     pub fn admin_permission(&mut self, key: &str) -> &mut Self {
         self.admin = Some(key.to_owned());
         self

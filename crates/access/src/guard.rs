@@ -101,7 +101,7 @@ pub enum Refusal {
         /// The role that brings it.
         role: RoleKey,
     },
-    /// Nobody removes their own admin permission (seed 002).
+    /// Nobody removes their own admin permission (partner portal).
     #[error("nobody can remove their own admin permission")]
     SelfDemotion,
     /// The change would leave the organization without an admin.

@@ -4,15 +4,15 @@
 //!
 //! The host builds a [`Catalog`] of permissions (stable keys, descriptions, the permissions
 //! each requires, the [`Area`] it applies to) and roles (named bundles). Organizations are
-//! [entitled](AccessModel::entitle) to what they may hand out (seed 002's company-level
+//! [entitled](AccessModel::entitle) to what they may hand out (the partner portal's company-level
 //! permissions); users hold [grants](AccessModel::set_grant) of permissions and roles at an
-//! organization with a [`Scope`]: the organization, its children only (seed 002's Customer
+//! organization with a [`Scope`]: the organization, its children only (the partner portal's Customer
 //! Manager), or its whole subtree. A [`Resolver`] compiles all of it into dense bit sets and
 //! answers [`Resolver::check`] with a [`Decision`] that names the grant that allowed it, or
 //! the entitlement, kind rule or requirement that denied it. Deny is the default; an unknown
 //! permission key is an error, never an allow.
 //!
-//! Kind rules (seed 000): guests never hold network-wide permissions and hold group ones
+//! Kind rules (social intranet): guests never hold network-wide permissions and hold group ones
 //! only in groups they belong to; administration is for standard users; consumers hold
 //! nothing unless the catalog says so. Before any change the directory service asks
 //! [`Resolver::guard_change`] or [`Resolver::guard_remove_user`]: no escalation, only within

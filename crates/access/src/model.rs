@@ -14,7 +14,7 @@ use crate::catalog::{PermissionKey, RoleKey};
 pub enum Scope {
     /// The organization itself.
     Organization,
-    /// Its direct children only, not itself (seed 002's Customer Manager: admin in every
+    /// Its direct children only, not itself (the partner portal's Customer Manager: admin in every
     /// customer company, nothing in its own).
     Children,
     /// The organization and everything below it.
@@ -34,7 +34,7 @@ impl fmt::Display for Scope {
 /// The permissions and roles one grant names.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Grantables {
-    /// Permissions named one by one (seed 001's checkboxes).
+    /// Permissions named one by one (the agency's checkboxes).
     pub permissions: BTreeSet<PermissionKey>,
     /// Roles.
     pub roles: BTreeSet<RoleKey>,
@@ -69,7 +69,7 @@ pub struct GrantRef {
 pub struct AccessModel {
     /// Organizations and their parents.
     pub orgs: BTreeMap<OrgId, Option<OrgId>>,
-    /// What each organization may hand out (seed 002's company-level permissions). An
+    /// What each organization may hand out (the partner portal's company-level permissions). An
     /// organization without an entry may hand out nothing.
     pub entitlements: BTreeMap<OrgId, BTreeSet<PermissionKey>>,
     /// Each user's kind and home organization.

@@ -1,10 +1,10 @@
-//! Who sees what beyond permissions: groups for guests (seed 000), requests and locations of
-//! occupant groups (seed 004).
+//! Who sees what beyond permissions: groups for guests (social intranet), requests and locations of
+//! occupant groups (help desk).
 
 use tenantry_identity::{Group, LocationAccess, LocationId, User, UserId, UserKind};
 
 /// Whether `user` sees `group` in the group directory: members always; guests only groups
-/// they belong to or that are shown to guests (seed 000); other kinds every unarchived group;
+/// they belong to or that are shown to guests (social intranet); other kinds every unarchived group;
 /// consumers none (they are not members of the network yet).
 pub fn sees_group(kind: UserKind, is_member: bool, group: &Group) -> bool {
     if is_member {
@@ -18,7 +18,7 @@ pub fn sees_group(kind: UserKind, is_member: bool, group: &Group) -> bool {
 }
 
 /// Whether `viewer` sees a request filed by `owner`: their own, and those of members of a
-/// group they share that shares requests (seed 004's occupant groups).
+/// group they share that shares requests (the help desk's occupant groups).
 pub fn sees_request<'a>(
     viewer: UserId,
     owner: UserId,
@@ -27,7 +27,7 @@ pub fn sees_request<'a>(
     viewer == owner || shared_groups.into_iter().any(|g| g.members_share_requests)
 }
 
-/// Whether `user`, in `groups`, may file a request for `location` (seed 004): their own
+/// Whether `user`, in `groups`, may file a request for `location` (help desk): their own
 /// location access plus their groups', archived groups excluded.
 pub fn may_file_request<'a>(
     user: &User,

@@ -31,7 +31,7 @@ fn role(r: &str) -> Grantables {
     }
 }
 
-/// Seed 002's portal: company admin, customer manager (partners only), environment admin
+/// The partner portal's portal: company admin, customer manager (partners only), environment admin
 /// that requires environment view.
 fn portal_catalog() -> Catalog {
     let mut b = CatalogBuilder::new();
@@ -136,7 +136,7 @@ fn portal() -> Portal {
 }
 
 #[test]
-fn seed_002_customer_manager_is_admin_in_customers_not_at_home() {
+fn partner_portal_customer_manager_is_admin_in_customers_not_at_home() {
     let p = portal();
     let r = Resolver::compile(&p.catalog, &p.model).unwrap();
     let admin = p.catalog.permission("company.admin").unwrap();
@@ -188,7 +188,7 @@ fn seed_002_customer_manager_is_admin_in_customers_not_at_home() {
 }
 
 #[test]
-fn seed_002_company_permissions_cap_user_permissions() {
+fn partner_portal_company_permissions_cap_user_permissions() {
     let mut p = portal();
     p.model
         .set_grant(p.carl, p.partner, Scope::Children, role("company-admin"));
@@ -224,7 +224,7 @@ fn seed_002_company_permissions_cap_user_permissions() {
 }
 
 #[test]
-fn seed_002_requirements_between_permissions() {
+fn partner_portal_requirements_between_permissions() {
     let p = portal();
     let r = Resolver::compile(&p.catalog, &p.model).unwrap();
     let bob_at_acme = GrantRef {
@@ -304,7 +304,7 @@ fn seed_002_requirements_between_permissions() {
 }
 
 #[test]
-fn seed_002_admins_keep_their_crown_and_companies_keep_an_admin() {
+fn partner_portal_admins_keep_their_crown_and_companies_keep_an_admin() {
     let p = portal();
     let r = Resolver::compile(&p.catalog, &p.model).unwrap();
     let ann_grant = GrantRef {
@@ -410,9 +410,9 @@ fn no_escalation_through_roles() {
     ));
 }
 
-/// Seed 001: TIXAE's module checkboxes, each a permission of the agency's client organizations.
+/// The agency: TIXAE's module checkboxes, each a permission of the agency's client organizations.
 #[test]
-fn seed_001_module_checkboxes() {
+fn agency_module_checkboxes() {
     let mut b = CatalogBuilder::new();
     b.permission(
         "org.admin",
@@ -473,7 +473,7 @@ fn seed_001_module_checkboxes() {
     // The agency owner administers every client (subtree).
     model.set_grant(owner, agency, Scope::Subtree, role("org-admin"));
     let r = Resolver::compile(&catalog, &model).unwrap();
-    // The agency adds the first client user as Org Admin (seed 001's recommendation).
+    // The agency adds the first client user as Org Admin (the agency's recommendation).
     let plan = r
         .guard_change(
             owner,
@@ -526,9 +526,9 @@ fn seed_001_module_checkboxes() {
     );
 }
 
-/// Seed 000: guests act only in their groups, never network-wide; consumers hold nothing.
+/// The social intranet: guests act only in their groups, never network-wide; consumers hold nothing.
 #[test]
-fn seed_000_guests_and_consumers() {
+fn network_guests_and_consumers() {
     let mut b = CatalogBuilder::new();
     b.permission("network.admin", Area::Admin, "administer the network", &[])
         .unwrap();
@@ -640,9 +640,9 @@ fn seed_000_guests_and_consumers() {
     assert!(!sees_group(UserKind::Consumer, false, &g(true)));
 }
 
-/// Seed 004: occupant groups share requests and give location access.
+/// The help desk: occupant groups share requests and give location access.
 #[test]
-fn seed_004_requests_and_locations() {
+fn helpdesk_requests_and_locations() {
     let mut rng = StdRng::seed_from_u64(4);
     let org = OrgId::generate(now(), &mut rng);
     let (hq, annex) = (

@@ -1,4 +1,4 @@
-//! Verification codes sent by SMS or email (seed 003's activation by SMS).
+//! Verification codes sent by SMS or email (the workforce platform's activation by SMS).
 
 use chrono::{DateTime, Duration, Utc};
 use rand::{CryptoRng, RngExt};

@@ -1,4 +1,4 @@
-//! Generated passwords (seed 001's Generate button).
+//! Generated passwords (the agency's Generate button).
 
 use rand::{CryptoRng, RngExt};
 

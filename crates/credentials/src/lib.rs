@@ -17,13 +17,13 @@
 //! | blocklist | 19,640 common passwords, also with digits/symbols appended | NIST SP 800-63B-4 |
 //! | tokens | 256 random bits, SHA-256 at rest, single use (the notification-settings link: reusable, it only changes optional mail); reset 1 h, invitation 7 d, automatic login 15 min, registration and settings 30 d | ASVS 5.0 V6/V7 |
 //! | codes | 6 digits, 10 min, 5 attempts | NIST SP 800-63B-4 §3.1.3 |
-//! | PINs | 8 digits, sealed (XChaCha20-Poly1305), locked after 10 failures | seed 000 (deviation) |
+//! | PINs | 8 digits, sealed (XChaCha20-Poly1305), locked after 10 failures | the social intranet (deviation) |
 //! | throttle | 5 free, then 1 s doubling to 15 min, lock 1 h after 20 | Keycloak, Kanidm |
 //!
 //! ## Why PINs are sealed, not hashed
 //!
 //! OWASP ASVS 5.0 (V6, authentication) and NIST SP 800-63B-4 want memorised secrets stored
-//! only as salted, slow hashes. Seed 000 asks for something a hash cannot give: an admin can
+//! only as salted, slow hashes. The social intranet asks for something a hash cannot give: an admin can
 //! export every PIN user's PIN at any time, as CSV or XLSX, to hand it over "using a secure
 //! method". So a PIN is stored **sealed**: encrypted with XChaCha20-Poly1305 under a 256-bit
 //! key the host supplies (from its secret store, never the database), with the user's id as
@@ -51,7 +51,7 @@
 //! let mut context = PolicyContext::new();
 //! context.add(ContextKind::Name, "Jürgen Weiß");
 //!
-//! // Seed 001's Generate button.
+//! // The agency's Generate button.
 //! let password = generate_password(&policy, &context, &mut rng)?;
 //! policy.check(&password, &context)?;
 //! assert_eq!(format!("{password:?}"), "Password([redacted])");

@@ -1,4 +1,4 @@
-//! One-time passwords set by an admin or in the import template (seed 003): they only let
+//! One-time passwords set by an admin or in the import template (workforce platform): they only let
 //! the user set a new password, expire, and work once.
 
 use chrono::{DateTime, Duration, Utc};

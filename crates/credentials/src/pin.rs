@@ -1,4 +1,4 @@
-//! PINs of PIN users (seed 000), sealed so they can be exported again.
+//! PINs of PIN users (social intranet), sealed so they can be exported again.
 //!
 //! See the crate docs, "Why PINs are sealed, not hashed".
 
@@ -234,7 +234,7 @@ impl PinRecord {
 
     /// Checks `candidate` in constant time. A wrong PIN counts a failure; the tenth locks the
     /// PIN until an admin issues a new one. A right PIN resets the count. The PIN stays
-    /// valid: it is multi-use until reset (seed 000).
+    /// valid: it is multi-use until reset (social intranet).
     pub fn verify(&mut self, candidate: &Pin, keys: &[PinKey]) -> Result<(), CredentialError> {
         if self.is_locked() {
             return Err(CredentialError::PinLocked);

@@ -1,5 +1,5 @@
 //! Purpose-bound tokens for links: invitations, activation, password reset, automatic login
-//! (seed 001), consumer registration (seed 000). Stored only as a hash.
+//! (agency), consumer registration (social intranet). Stored only as a hash.
 
 use std::fmt;
 
@@ -20,17 +20,17 @@ pub const TOKEN_BYTES: usize = 32;
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum TokenPurpose {
-    /// An invitation link: choose a password (seed 002) or sign in (seed 001).
+    /// An invitation link: choose a password (partner portal) or sign in (agency).
     Invitation,
-    /// An activation link (seed 003), also for verifying a self sign-up's email.
+    /// An activation link (workforce platform), also for verifying a self sign-up's email.
     Activation,
-    /// A password-reset link, by an admin or "forgot password" (seed 002).
+    /// A password-reset link, by an admin or "forgot password" (partner portal).
     PasswordReset,
-    /// An automatic-login link (seed 001's invitation "logs the client in").
+    /// An automatic-login link (the agency's invitation "logs the client in").
     AutoLogin,
-    /// A consumer's personal registration link, in every mail to them (seed 000).
+    /// A consumer's personal registration link, in every mail to them (social intranet).
     ConsumerRegistration,
-    /// The link to manage one's notification settings, in every digest (seed 000). Unlike
+    /// The link to manage one's notification settings, in every digest (social intranet). Unlike
     /// the others it works more than once until it expires or a newer one replaces it: it
     /// changes only which optional mail arrives.
     NotificationSettings,

@@ -1,4 +1,4 @@
-//! Departments with their sign-up link codes, and job profiles (seed 003).
+//! Departments with their sign-up link codes, and job profiles (workforce platform).
 
 use chrono::{DateTime, Utc};
 use rand::Rng;
@@ -26,7 +26,7 @@ pub struct Department {
     pub version: u64,
 }
 
-/// A job profile (seed 003: assigned on creation, defaulted on self sign-up).
+/// A job profile (the workforce platform: assigned on creation, defaulted on self sign-up).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobProfile {
     /// The id.

@@ -17,16 +17,16 @@ pub struct Group {
     pub org: OrgId,
     /// Its name ("Acme Co.", "Accounting department").
     pub name: Name,
-    /// Shown to guests in the group directory and group promotions (seed 000).
+    /// Shown to guests in the group directory and group promotions (social intranet).
     #[serde(default)]
     pub visible_to_guests: bool,
-    /// Archived groups keep their history but take no new members (seed 004).
+    /// Archived groups keep their history but take no new members (help desk).
     #[serde(default)]
     pub archived: bool,
-    /// The locations members may file requests for (seed 004).
+    /// The locations members may file requests for (help desk).
     #[serde(default)]
     pub locations: LocationScope,
-    /// Members see each other's requests (seed 004's occupant groups).
+    /// Members see each other's requests (the help desk's occupant groups).
     #[serde(default)]
     pub members_share_requests: bool,
     /// The id a provisioning system (SCIM's `externalId`) knows it by.

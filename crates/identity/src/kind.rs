@@ -1,4 +1,4 @@
-//! User kinds and what each may do by its nature (seed 000).
+//! User kinds and what each may do by its nature (social intranet).
 
 use std::fmt;
 
@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 
 /// The kind of a user account.
 ///
-/// Occupants of a help desk (seed 004) and the users of a client or customer organization
-/// (seeds 001, 002) are [`UserKind::Standard`] users of their organization: what sets them
+/// Occupants of a help desk (help desk) and the users of a client or customer organization
+/// (agency, partner portal) are [`UserKind::Standard`] users of their organization: what sets them
 /// apart is where they live in the organization tree and what they are granted, not their kind.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -116,7 +116,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn seed_000_capabilities() {
+    fn network_capabilities() {
         use UserKind::*;
         // Standard users have all the permissions of the network.
         assert!(

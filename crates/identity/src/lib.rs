@@ -23,7 +23,7 @@
 //! let mut rng = rand::rngs::StdRng::seed_from_u64(1);
 //! let org = OrgId::generate(now, &mut rng);
 //!
-//! // A PIN user (seed 000): a placeholder address from the name and the configured domain.
+//! // A PIN user (social intranet): a placeholder address from the name and the configured domain.
 //! let (first, last) = (NamePart::parse("Jürgen")?, NamePart::parse("Weiß")?);
 //! let domain = EmailDomain::parse("pins.example.com")?;
 //! let address = placeholder_email(&first, &last, &domain, |_taken| false)?;

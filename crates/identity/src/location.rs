@@ -1,4 +1,4 @@
-//! Locations and who may file requests for them (seed 004).
+//! Locations and who may file requests for them (help desk).
 
 use std::collections::BTreeSet;
 
@@ -51,7 +51,7 @@ impl LocationScope {
     }
 }
 
-/// The locations a user may file requests for: seed 004's three choices.
+/// The locations a user may file requests for: the help desk's three choices.
 ///
 /// A user's own choice and the groups they belong to add up: a user with `Specific` locations
 /// who is also in a group with `All` may file for any location. `ViaGroups` means the user has
@@ -93,7 +93,7 @@ mod tests {
     use rand::rngs::StdRng;
 
     #[test]
-    fn seed_004_location_access() {
+    fn helpdesk_location_access() {
         let mut rng = StdRng::seed_from_u64(9);
         let t = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
         let hq = LocationId::generate(t, &mut rng);

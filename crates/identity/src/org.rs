@@ -12,7 +12,7 @@ use crate::kind::UserKind;
 use crate::text::Name;
 use crate::user::{RequiredFields, User};
 
-/// Guest access of an organization (seed 000's "Joining the network").
+/// Guest access of an organization (the social intranet's "Joining the network").
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct GuestSettings {
@@ -26,14 +26,14 @@ pub struct GuestSettings {
     pub see_group_promotions: bool,
 }
 
-/// PIN users of an organization (seed 000).
+/// PIN users of an organization (social intranet).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PinUserSettings {
     /// The domain of the generated placeholder addresses; best one the customer owns.
     pub domain: EmailDomain,
 }
 
-/// Which channels messages may use (seed 003's communication settings).
+/// Which channels messages may use (the workforce platform's communication settings).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CommunicationSettings {
@@ -72,7 +72,7 @@ pub struct OrgSettings {
     pub required_fields: RequiredFields,
     /// The ISO 3166 region national phone numbers are read in (`"DE"`).
     pub phone_region: Option<String>,
-    /// The first standard user added becomes the contact person and an admin (seed 002).
+    /// The first standard user added becomes the contact person and an admin (partner portal).
     pub first_user_becomes_admin: bool,
 }
 
@@ -99,7 +99,7 @@ pub struct Organization {
     pub parent: Option<OrgId>,
     /// Its name.
     pub name: Name,
-    /// The person the parent organization contacts (seed 002); no privileges come with it.
+    /// The person the parent organization contacts (partner portal); no privileges come with it.
     pub contact_person: Option<UserId>,
     /// Settings.
     #[serde(default)]

@@ -1,4 +1,4 @@
-//! Placeholder emails for PIN users (seed 000): generated from the name and the
+//! Placeholder emails for PIN users (social intranet): generated from the name and the
 //! organization's configured domain, unique against the addresses already taken.
 
 use crate::email::{Email, EmailDomain, MAX_LOCAL_PART_BYTES};
@@ -132,7 +132,7 @@ mod tests {
     }
 
     #[test]
-    fn seed_000_example_and_other_scripts() {
+    fn network_example_and_other_scripts() {
         let e = placeholder_email(&name("Jürgen"), &name("Weiß"), &domain(), |_| false).unwrap();
         assert_eq!(e.as_str(), "juergen.weiss@pins.example.com");
         assert_eq!(transliterate("Łukasz"), "lukasz");

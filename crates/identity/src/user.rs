@@ -26,15 +26,15 @@ pub struct Profile {
     pub last_name: Option<NamePart>,
     /// A display name chosen instead of "first last".
     pub display_name: Option<DisplayName>,
-    /// A phone number for SMS (activation codes, seed 003).
+    /// A phone number for SMS (activation codes, the workforce platform).
     pub phone: Option<Phone>,
     /// Preferred language for messages.
     pub language: Option<Language>,
-    /// Job profile (seed 003).
+    /// Job profile (workforce platform).
     pub job_profile: Option<JobProfileId>,
-    /// Department (seed 003).
+    /// Department (workforce platform).
     pub department: Option<DepartmentId>,
-    /// Avatar image reference (seed 001's profile photo).
+    /// Avatar image reference (the agency's profile photo).
     pub avatar: Option<AvatarRef>,
     /// Host-defined attributes.
     pub attributes: Attributes,
@@ -50,9 +50,9 @@ pub struct Profile {
 pub struct LoginIdentifiers {
     /// A real email address with a mailbox.
     pub email: Option<Email>,
-    /// A username (seed 003: "username + phone").
+    /// A username (the workforce platform: "username + phone").
     pub username: Option<Username>,
-    /// The generated address of a PIN user (no mailbox behind it; seed 000).
+    /// The generated address of a PIN user (no mailbox behind it; the social intranet).
     pub placeholder_email: Option<Email>,
     /// The id another system knows this user by.
     pub external_id: Option<ExternalId>,
@@ -127,7 +127,7 @@ impl LoginIdentifier {
     }
 }
 
-/// A profile field an organization can make mandatory (seed 003's required information).
+/// A profile field an organization can make mandatory (the workforce platform's required information).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -189,7 +189,7 @@ impl fmt::Display for ProfileField {
 /// The profile fields an organization requires of its standard users, on top of what the
 /// user's kind requires anyway.
 ///
-/// Seed 003's list (first name, last name, job profile, department, language, and "email or
+/// The workforce platform's list (first name, last name, job profile, department, language, and "email or
 /// username + phone", which every standard user needs already) is [`RequiredFields::workforce`].
 /// Its "permission type" is a grant, checked by the directory service, not a profile field.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -202,7 +202,7 @@ impl RequiredFields {
         Self::default()
     }
 
-    /// Seed 003's required information.
+    /// The workforce platform's required information.
     pub fn workforce() -> Self {
         Self::from_iter([
             ProfileField::FirstName,
@@ -267,7 +267,7 @@ pub struct UserParts {
     /// Email, username, placeholder email, external id.
     #[serde(default)]
     pub identifiers: LoginIdentifiers,
-    /// Which locations the user may file requests for (seed 004).
+    /// Which locations the user may file requests for (help desk).
     #[serde(default)]
     pub location_access: LocationAccess,
     /// When the user was created.
@@ -281,10 +281,10 @@ pub struct UserParts {
 
 /// A user of any kind, always consistent with the rules of its kind:
 ///
-/// - a **standard** or **guest** user has an email, or a username and a phone (seed 003), and
+/// - a **standard** or **guest** user has an email, or a username and a phone (workforce platform), and
 ///   no placeholder email;
 /// - a **consumer** has an email and no placeholder email;
-/// - a **PIN** user has a placeholder email and an external id, and no real email (seed 000).
+/// - a **PIN** user has a placeholder email and an external id, and no real email (social intranet).
 ///
 /// Account state (invited, active, blocked, ...) is not here: it belongs to
 /// `tenantry-lifecycle`, and the directory service stores the two side by side.
@@ -500,7 +500,7 @@ impl User {
         Ok(())
     }
 
-    /// Replaces the login identifiers (an email added later, seed 003's FAQ); the kind's
+    /// Replaces the login identifiers (an email added later, the workforce platform's FAQ); the kind's
     /// rules must still hold. Uniqueness is the store's to enforce.
     pub fn set_identifiers(
         &mut self,

@@ -1,4 +1,4 @@
-//! Usernames: the sign-in name of users without an email (seed 003's "username + phone").
+//! Usernames: the sign-in name of users without an email (the workforce platform's "username + phone").
 
 use serde::{Deserialize, Serialize};
 

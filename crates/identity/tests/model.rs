@@ -156,7 +156,7 @@ fn changes_keep_the_rules() {
     assert!(u.set_profile(Profile::default(), later).is_err());
     assert!(u.profile().phone.is_some());
     assert_eq!(u.updated_at(), now());
-    // Seed 003's FAQ: an email added later; then either identifier signs in.
+    // The workforce platform's FAQ: an email added later; then either identifier signs in.
     let mut more = u.identifiers().clone();
     more.email = email("Worker7@Example.com");
     u.set_identifiers(more, later).unwrap();
@@ -217,7 +217,7 @@ fn login_keys_share_the_email_namespace() {
 }
 
 #[test]
-fn required_fields_of_seed_003() {
+fn required_fields_of_the_workforce_platform() {
     let required = RequiredFields::workforce();
     let ids = LoginIdentifiers {
         email: email("ann@example.com"),

@@ -7,7 +7,7 @@
 //! naming the state, event and actor.
 //!
 //! ```text
-//!                  provisioned, no way in                 consumer registers (seed 000)
+//!                  provisioned, no way in                 consumer registers (social intranet)
 //!   (new) ─────────────────────────────► Created ──────────────────────────────────┐
 //!     │  invitation / activation / OTP /    │  ▲ revoke invitation                  │
 //!     │  PIN                         invite ▼  │                                     ▼
@@ -25,8 +25,8 @@
 //! An account is `Active` only when it is both *activated* (the user proved a way in) and
 //! *approved* (by staff, or no approval was required); unblocking or reactivating lands where
 //! those two facts allow, so no path skips an activation or an approval the policy requires.
-//! Pending accounts may file requests but not sign in (seed 004); a blocked account is left
-//! only through staff (seed 004) and cannot sign up again; deleted is terminal (seed 000).
+//! Pending accounts may file requests but not sign in (help desk); a blocked account is left
+//! only through staff (help desk) and cannot sign up again; deleted is terminal (social intranet).
 //!
 //! ```
 //! use chrono::{TimeZone, Utc};
@@ -41,7 +41,7 @@
 //! policy.sign_up.enabled = true;
 //! policy.sign_up.needs_approval = true;
 //!
-//! // Seed 004: an occupant signs up; staff must approve.
+//! // The help desk: an occupant signs up; staff must approve.
 //! let t = Account::create(UserKind::Standard, Creation::SelfSignUp { verified: true }, Actor::User, &policy, now)?;
 //! assert_eq!(t.account.state(), AccountState::PendingApproval);
 //! assert!(t.account.capabilities().may_file_requests && !t.account.capabilities().may_sign_in);

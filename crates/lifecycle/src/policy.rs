@@ -11,7 +11,7 @@ use crate::signup::SignUpPolicy;
 pub struct LifecyclePolicy {
     /// Self sign-up (and with it, self reactivation of inactive accounts).
     pub sign_up: SignUpPolicy,
-    /// Accounts are created on the first single sign-on (seed 003).
+    /// Accounts are created on the first single sign-on (workforce platform).
     pub sso_just_in_time: bool,
     /// How long invitations and activation links stay valid, in seconds (default 7 days).
     pub invitation_ttl_secs: i64,

@@ -1,4 +1,4 @@
-//! QR codes of sign-up links, for posters and notices (seed 003's department QR codes):
+//! QR codes of sign-up links, for posters and notices (the workforce platform's department QR codes):
 //! SVG for print, PNG for everything else. Pure computation, no I/O.
 
 use std::fmt::Write as _;

@@ -8,7 +8,7 @@ use tenantry_identity::{DepartmentId, Email, EmailDomain, JobProfileId, OrgId, S
 
 use crate::error::{LifecycleError, SignUpProblem};
 
-/// What a self-signed-up user gets assigned (seed 003's defaults).
+/// What a self-signed-up user gets assigned (the workforce platform's defaults).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Placement {
@@ -20,7 +20,7 @@ pub struct Placement {
     pub department: Option<DepartmentId>,
 }
 
-/// Whether users pick their department on the sign-up form (seed 003).
+/// Whether users pick their department on the sign-up form (workforce platform).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "mode", content = "departments", rename_all = "snake_case")]
 pub enum DepartmentChoice {
@@ -37,7 +37,7 @@ pub enum DepartmentChoice {
 pub struct SignUpPolicy {
     /// Users may create their own accounts ("Don't have an account? Create one now!").
     pub enabled: bool,
-    /// New accounts wait for staff approval (seed 004's pending state).
+    /// New accounts wait for staff approval (the help desk's pending state).
     pub needs_approval: bool,
     /// If not empty, only addresses on these domains may sign up.
     pub allowed_email_domains: Vec<EmailDomain>,
@@ -45,7 +45,7 @@ pub struct SignUpPolicy {
     pub defaults: Placement,
     /// Whether the user picks the department.
     pub department_choice: DepartmentChoice,
-    /// Guests may join by themselves (seed 000's "Guest access" in "Joining the network").
+    /// Guests may join by themselves (the social intranet's "Guest access" in "Joining the network").
     pub guest_self_join: bool,
 }
 
@@ -91,7 +91,7 @@ pub fn sign_up_url(base_url: &str, code: &SignUpCode) -> String {
 /// What a person entered on the sign-up form.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SignUpRequest {
-    /// Their email, if they gave one (seed 003 also allows username + phone).
+    /// Their email, if they gave one (the workforce platform also allows username + phone).
     pub email: Option<Email>,
     /// The department they picked, if the form offered a choice.
     pub chosen_department: Option<DepartmentId>,

@@ -15,22 +15,22 @@ use crate::policy::LifecyclePolicy;
 #[non_exhaustive]
 pub enum AccountState {
     /// Exists, with no way in yet: a consumer before registering, a user added without an
-    /// invitation (seed 002), an invitation that was revoked.
+    /// invitation (partner portal), an invitation that was revoked.
     Created,
     /// A way in is out and unused: an invitation, an activation email or SMS, a one-time
-    /// password, or a PIN (seed 000, 003).
+    /// password, or a PIN (social intranet, workforce platform).
     Invited,
     /// Signed up by themselves and waiting for staff approval: may file requests, may not
-    /// sign in (seed 004).
+    /// sign in (help desk).
     PendingApproval,
     /// In use.
     Active,
     /// Switched off; staff can switch it on again, and so can the user where self sign-up is
-    /// on (seed 004).
+    /// on (help desk).
     Inactive,
     /// Switched off for good reason; only staff unblock, and the user cannot sign up again.
     Blocked,
-    /// Gone. Terminal: no more mail, no registration, no way back (seed 000).
+    /// Gone. Terminal: no more mail, no registration, no way back (social intranet).
     Deleted,
 }
 
@@ -108,13 +108,13 @@ impl fmt::Display for Actor {
 pub enum ActivationMethod {
     /// Followed an invitation link and set a password.
     InvitationLink,
-    /// Followed an activation email link (seed 003).
+    /// Followed an activation email link (workforce platform).
     EmailLink,
-    /// Entered an SMS code (seed 003).
+    /// Entered an SMS code (workforce platform).
     SmsCode,
-    /// Signed in with a one-time password and set their own (seed 003).
+    /// Signed in with a one-time password and set their own (workforce platform).
     OneTimePassword,
-    /// Set a password with the placeholder email and PIN (seed 000; PIN users only).
+    /// Set a password with the placeholder email and PIN (the social intranet; PIN users only).
     Pin,
 }
 
@@ -127,14 +127,14 @@ pub enum Creation {
         /// The way in given at creation.
         way_in: WayIn,
     },
-    /// The user signed up on the sign-up form or a department link (seed 003, 004), or a
-    /// guest joined by themselves (seed 000).
+    /// The user signed up on the sign-up form or a department link (workforce platform, help desk), or a
+    /// guest joined by themselves (social intranet).
     SelfSignUp {
         /// Whether the sign-up already proved control of the email or phone (a code entered
         /// in the same flow). If not, an activation message goes out.
         verified: bool,
     },
-    /// Created on the first single sign-on (just in time, seed 003).
+    /// Created on the first single sign-on (just in time, the workforce platform).
     SsoFirstLogin,
 }
 
@@ -152,19 +152,19 @@ impl fmt::Display for Creation {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WayIn {
-    /// None yet (seed 002's unchecked "send sign-in invitation"; every consumer).
+    /// None yet (the partner portal's unchecked "send sign-in invitation"; every consumer).
     None,
     /// An invitation with a link to choose a password, sent now.
     Invitation,
-    /// An activation email and/or SMS, sent now (seed 003).
+    /// An activation email and/or SMS, sent now (workforce platform).
     Activation,
-    /// A one-time password set by staff or in the import template (seed 003).
+    /// A one-time password set by staff or in the import template (workforce platform).
     OneTimePassword,
-    /// A PIN, handed out through the PIN export (seed 000; PIN users only).
+    /// A PIN, handed out through the PIN export (the social intranet; PIN users only).
     Pin,
-    /// Active at once, with a welcome email (seed 004's occupants).
+    /// Active at once, with a welcome email (the help desk's occupants).
     Welcome,
-    /// Active at once with a password set by staff (seed 001's custom or generated password).
+    /// Active at once with a password set by staff (the agency's custom or generated password).
     Password,
 }
 
@@ -187,7 +187,7 @@ impl fmt::Display for WayIn {
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
     /// Send an invitation: from `Created` it gives the account its way in; to an `Active`
-    /// account it sends a sign-in link (seed 001's Invite button, seed 002's "invite later").
+    /// account it sends a sign-in link (the agency's Invite button, the partner portal's "invite later").
     Invite,
     /// Send the invitation again; the older link stops working.
     ResendInvitation,
@@ -212,11 +212,11 @@ pub enum Event {
     Unblock,
     /// Delete the account.
     Delete,
-    /// A consumer registers through their personal link and becomes a standard user (seed 000).
+    /// A consumer registers through their personal link and becomes a standard user (social intranet).
     RegisterConsumer,
-    /// The user signed in through single sign-on, which proves who they are (seed 003).
+    /// The user signed in through single sign-on, which proves who they are (workforce platform).
     SsoLogin,
-    /// Send the welcome email again (seed 004).
+    /// Send the welcome email again (help desk).
     ResendWelcome,
 }
 
@@ -308,7 +308,7 @@ pub enum Effect {
     SendInvitation,
     /// Make every earlier invitation or activation link unusable.
     RevokeInvitation,
-    /// Send an activation email and/or SMS (both where the user has both, seed 003).
+    /// Send an activation email and/or SMS (both where the user has both, the workforce platform).
     SendActivation,
     /// Send the welcome email.
     SendWelcome,
@@ -329,7 +329,7 @@ pub enum Effect {
 pub struct Capabilities {
     /// May sign in.
     pub may_sign_in: bool,
-    /// May file requests (seed 004: pending accounts may).
+    /// May file requests (the help desk: pending accounts may).
     pub may_file_requests: bool,
     /// Mail may be sent to the user.
     pub receives_mail: bool,
@@ -803,7 +803,7 @@ fn settle(activated: bool, approved: bool) -> (AccountState, Vec<Effect>) {
 
 impl Account {
     /// What happens when someone uses the sign-up form with an identifier that belongs to
-    /// this account (seed 004): an inactive account is reactivated by its user where self
+    /// this account (help desk): an inactive account is reactivated by its user where self
     /// sign-up is on; an account not yet activated gets a fresh activation message; a blocked
     /// account cannot sign up again; one in use, a consumer's or a PIN user's is refused as
     /// already registered; a deleted one is gone.

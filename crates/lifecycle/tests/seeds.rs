@@ -28,7 +28,7 @@ fn provisioned(way_in: WayIn) -> Creation {
 }
 
 #[test]
-fn seed_000_consumers_register_and_deleted_ones_cannot() {
+fn network_consumers_register_and_deleted_ones_cannot() {
     let policy = LifecyclePolicy::default();
     let t = create(
         UserKind::Consumer,
@@ -86,7 +86,7 @@ fn seed_000_consumers_register_and_deleted_ones_cannot() {
 }
 
 #[test]
-fn seed_000_pin_users_activate_with_their_pin_only() {
+fn network_pin_users_activate_with_their_pin_only() {
     let policy = LifecyclePolicy::default();
     assert!(
         create(
@@ -171,7 +171,7 @@ fn seed_000_pin_users_activate_with_their_pin_only() {
 }
 
 #[test]
-fn seed_000_guests_join_only_where_allowed() {
+fn network_guests_join_only_where_allowed() {
     let mut policy = LifecyclePolicy::default();
     let join = Creation::SelfSignUp { verified: true };
     assert!(create(UserKind::Guest, join, Actor::User, &policy).is_err());
@@ -188,7 +188,7 @@ fn seed_000_guests_join_only_where_allowed() {
 }
 
 #[test]
-fn seed_001_password_now_invitation_later() {
+fn agency_password_now_invitation_later() {
     let policy = LifecyclePolicy::default();
     let t = create(
         UserKind::Standard,
@@ -210,7 +210,7 @@ fn seed_001_password_now_invitation_later() {
 }
 
 #[test]
-fn seed_002_invitation_optional_and_sent_later() {
+fn partner_portal_invitation_optional_and_sent_later() {
     let policy = LifecyclePolicy::default();
     let t = create(
         UserKind::Standard,
@@ -241,7 +241,7 @@ fn seed_002_invitation_optional_and_sent_later() {
 }
 
 #[test]
-fn seed_003_creation_methods() {
+fn workforce_creation_methods() {
     let mut policy = LifecyclePolicy::default();
     // Integration with an activation email/SMS.
     let t = create(
@@ -332,7 +332,7 @@ fn seed_003_creation_methods() {
 }
 
 #[test]
-fn seed_004_pending_inactive_blocked() {
+fn helpdesk_pending_inactive_blocked() {
     let mut policy = LifecyclePolicy::default();
     policy.sign_up.enabled = true;
     policy.sign_up.needs_approval = true;
@@ -658,7 +658,7 @@ fn signing_up_again_with_an_existing_identifier() {
         problem(blocked.sign_up_again(&policy, now())),
         Some(SignUpProblem::Blocked)
     );
-    // An inactive one reactivates (seed 004), but only where self sign-up is on.
+    // An inactive one reactivates (help desk), but only where self sign-up is on.
     let inactive = active
         .apply(Event::Deactivate, Actor::Staff, &policy, now())
         .unwrap()

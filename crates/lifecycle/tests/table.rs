@@ -214,7 +214,7 @@ fn capabilities_per_state_and_kind() {
             && active.receives_mail
             && active.listed_in_directories
     );
-    // Seed 004: pending may file requests, may not sign in.
+    // The help desk: pending may file requests, may not sign in.
     let pending = caps(UserKind::Standard, PendingApproval, true, false);
     assert!(!pending.may_sign_in && pending.may_file_requests && !pending.listed_in_directories);
     for state in [Inactive, Blocked, Deleted] {
@@ -223,7 +223,7 @@ fn capabilities_per_state_and_kind() {
             !c.may_sign_in && !c.may_file_requests && !c.receives_mail && !c.listed_in_directories
         );
     }
-    // Seed 000: a consumer receives mail but does not sign in and is not listed.
+    // The social intranet: a consumer receives mail but does not sign in and is not listed.
     let consumer = caps(UserKind::Consumer, Created, false, true);
     assert!(!consumer.may_sign_in && consumer.receives_mail && !consumer.listed_in_directories);
     // PIN users: no mail ever.

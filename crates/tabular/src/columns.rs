@@ -34,11 +34,11 @@ pub enum Column {
     Organization,
     /// Group names.
     Groups,
-    /// Number of groups (seed 000's consumer export).
+    /// Number of groups (the social intranet's consumer export).
     GroupCount,
-    /// Whether digests are received (seed 000's consumer export).
+    /// Whether digests are received (the social intranet's consumer export).
     ReceivesDigests,
-    /// A PIN user's PIN (seed 000's PIN export).
+    /// A PIN user's PIN (the social intranet's PIN export).
     Pin,
     /// Language.
     Language,
@@ -48,7 +48,7 @@ pub enum Column {
     JobProfile,
     /// Permission type (a role key).
     PermissionType,
-    /// One-time password (seed 003's import template).
+    /// One-time password (the workforce platform's import template).
     OneTimePassword,
     /// Last sign-in time (access reviews).
     LastSignIn,
@@ -230,7 +230,7 @@ impl Headers {
 pub struct ColumnSet;
 
 impl ColumnSet {
-    /// Seed 000's consumer export.
+    /// The social intranet's consumer export.
     pub const CONSUMERS: &'static [Column] = &[
         Column::Email,
         Column::FirstName,
@@ -238,7 +238,7 @@ impl ColumnSet {
         Column::GroupCount,
         Column::ReceivesDigests,
     ];
-    /// Seed 000's PIN-user export, with the PINs.
+    /// The social intranet's PIN-user export, with the PINs.
     pub const PIN_USERS: &'static [Column] = &[
         Column::PlaceholderEmail,
         Column::FirstName,
@@ -258,7 +258,7 @@ impl ColumnSet {
         Column::Organization,
         Column::Groups,
     ];
-    /// Seed 001's access review: every user with kind, state, last sign-in and permissions.
+    /// The agency's access review: every user with kind, state, last sign-in and permissions.
     pub const ACCESS_REVIEW: &'static [Column] = &[
         Column::Email,
         Column::Username,
@@ -269,7 +269,7 @@ impl ColumnSet {
         Column::LastSignIn,
         Column::Permissions,
     ];
-    /// Seed 003's import template.
+    /// The workforce platform's import template.
     pub const IMPORT_TEMPLATE: &'static [Column] = &[
         Column::FirstName,
         Column::LastName,

@@ -9,7 +9,7 @@
 //! PIN users with their PINs, general lists, access reviews), with English or German
 //! headers. Every cell is [neutralised](neutralise) against formula injection, reversibly.
 //!
-//! **Import** (seed 003): [`ImportTemplate`] writes the template (XLSX with drop-down lists,
+//! **Import** (workforce platform): [`ImportTemplate`] writes the template (XLSX with drop-down lists,
 //! or CSV), [`read_xlsx`] and [`read_csv`] read an upload under [`ImportLimits`] (bytes,
 //! unpacked size, rows, cells; encrypted and `.xls` files refused by name), and
 //! [`ImportTemplate::validate`] turns rows into [`NewUser`]s or [`RowError`]s. [`plan`] makes

@@ -1,4 +1,4 @@
-//! The import template of seed 003: generate it, validate a filled-in file against it, and
+//! The import template of the workforce platform: generate it, validate a filled-in file against it, and
 //! plan a one-time, insert-only import.
 
 use std::collections::hash_map::Entry;
@@ -70,7 +70,7 @@ pub struct NewUser {
     pub phone: Option<Phone>,
     /// Language.
     pub language: Option<Language>,
-    /// A one-time password to give the user (seed 003).
+    /// A one-time password to give the user (workforce platform).
     pub one_time_password: Option<SheetSecret>,
 }
 
@@ -256,7 +256,7 @@ impl ToRow for Empty {
 }
 
 impl ImportTemplate {
-    /// Seed 003's template: first name, last name, job profile, department, permission type,
+    /// The workforce platform's template: first name, last name, job profile, department, permission type,
     /// email or username + phone, language (all required) and an optional one-time password.
     pub fn workforce(choices: Choices, phone_region: Option<PhoneRegion>) -> Self {
         Self {

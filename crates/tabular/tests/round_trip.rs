@@ -290,7 +290,7 @@ fn a_cell_too_long_for_excel_is_an_error_not_a_corrupt_file() {
 }
 
 #[test]
-fn seed_000_exports_consumers_and_pin_users() {
+fn network_exports_consumers_and_pin_users() {
     let consumer = UserRecord {
         email: "c@example.com".into(),
         first_name: "Carla".into(),

@@ -1,4 +1,4 @@
-//! Areas of the host's product shared with guests beyond groups (seed 000's channels:
+//! Areas of the host's product shared with guests beyond groups (the social intranet's channels:
 //! "Channel administrators and managers also have the option of sharing selected channels
 //! with guest users ... they can view all shared channels in their entirety").
 //!

@@ -1,5 +1,5 @@
-//! Editing a user: profile and login identifiers (an email added later, seed 003's FAQ; a
-//! PIN user renamed, seed 000).
+//! Editing a user: profile and login identifiers (an email added later, the workforce platform's FAQ; a
+//! PIN user renamed, the social intranet).
 
 use std::collections::{BTreeSet, HashSet};
 

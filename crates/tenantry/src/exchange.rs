@@ -1,5 +1,5 @@
 //! Spreadsheets in and out: exports of consumers, PIN users with their PINs and general user
-//! lists (seed 000, 001), and the one-time, insert-only import of seed 003.
+//! lists (social intranet, agency), and the one-time, insert-only import of the workforce platform.
 
 use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
@@ -22,13 +22,13 @@ use crate::store::{ListOf, UserQuery};
 /// Which list to export.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExportKind {
-    /// Seed 000's consumer export: email, names, number of groups, receives digests.
+    /// The social intranet's consumer export: email, names, number of groups, receives digests.
     Consumers,
-    /// Seed 000's PIN-user export, with each PIN (opened with the configured PIN keys).
+    /// The social intranet's PIN-user export, with each PIN (opened with the configured PIN keys).
     PinUsers,
     /// Every user: identifiers, kind, state, organization, groups.
     Users,
-    /// Seed 001's access review: every user with kind, state, last sign-in and the
+    /// The agency's access review: every user with kind, state, last sign-in and the
     /// permissions they hold at the organization (through their grants, whatever their
     /// state: the state column says whether they can use them), in catalog order.
     AccessReview,
@@ -192,7 +192,7 @@ impl Directory {
             state: r.account.state().as_str().to_owned(),
             organization: org_name.to_owned(),
             groups,
-            // Seed 000: "If all notifications have been cancelled, the space under
+            // The social intranet: "If all notifications have been cancelled, the space under
             // 'Received' remains empty."
             receives_digests: r
                 .notifications
@@ -208,7 +208,7 @@ impl Directory {
         })
     }
 
-    /// The import template of `org` (seed 003): its departments, job profiles, the catalog's
+    /// The import template of `org` (workforce platform): its departments, job profiles, the catalog's
     /// roles as permission types, and the organization's phone region. The caller must
     /// administer `org` (the template lists its departments and job profiles).
     #[tracing::instrument(
@@ -266,7 +266,7 @@ impl Directory {
         Ok(template)
     }
 
-    /// The dry run of an import (seed 003): reads the file, validates each row against the
+    /// The dry run of an import (workforce platform): reads the file, validates each row against the
     /// template, and plans what to create, what to skip because the user exists (never
     /// overwritten) and what to reject. Nothing is written.
     #[tracing::instrument(
@@ -425,7 +425,7 @@ impl Directory {
                     .prepare_user(caller, &org, org_version, new.clone(), &mut batch)
                     .await?;
                 model.add_user(created.id, kind, org_id);
-                // The first user of a seed-002 company already gets a grant here.
+                // The first user of a the partner portal company already gets a grant here.
                 for (record, _) in &cs.puts {
                     if let Record::Grant(at, what) = record {
                         model.set_grant(at.user, at.org, at.scope, what.clone());
@@ -467,7 +467,7 @@ impl Directory {
                     cs.insert(Record::Grant(at, plan.after));
                     cs.audit(self.audit(caller, Some(org_id), Some(user), "grant.changed"));
                 }
-                // One write per organization: the first (a seed-002 contact person) wins;
+                // One write per organization: the first (a the partner portal contact person) wins;
                 // the others only bump the version read, which the first does too.
                 for (record, expect) in cs.puts {
                     if let Record::Org(o) = &record

@@ -1,4 +1,4 @@
-//! A group's member directory (seed 000): who the members are, without the consumers, who
+//! A group's member directory (social intranet): who the members are, without the consumers, who
 //! have not joined the network yet, and the notice that further members receive digests.
 
 use tenantry_identity::{GroupId, Profile, UserId, UserKind};
@@ -26,7 +26,7 @@ pub struct GroupMembers {
     pub members: Vec<Member>,
     /// Where the next page starts, if there is one.
     pub next: Option<UserId>,
-    /// How many further members are consumers who receive digests (seed 000's notice:
+    /// How many further members are consumers who receive digests (the social intranet's notice:
     /// "additional users from this group receive email digests"); they are not listed.
     pub consumers_receiving_digests: usize,
 }

@@ -1,4 +1,4 @@
-//! Notification settings (seed 000): which optional mail a user receives — digests, post
+//! Notification settings (social intranet): which optional mail a user receives — digests, post
 //! recommendations, invitations to events, the host's own topics — changed by the user
 //! through the link in every digest, or signed in; and the host's own messages, sent through
 //! the directory so that consumers find their registration link in them and the settings
@@ -20,7 +20,7 @@ use crate::render::{Locale, MessageContext, MessageKind};
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Topic {
-    /// Email digests (seed 000's EMDs).
+    /// Email digests (the social intranet's EMDs).
     Digest,
     /// Posts recommended by email.
     Recommendation,
@@ -178,7 +178,7 @@ impl Directory {
         Ok(())
     }
 
-    /// Sends the host's `message` to `user` by email (seed 000: post recommendations,
+    /// Sends the host's `message` to `user` by email (the social intranet: post recommendations,
     /// invitations to events). Every message to a consumer carries their personal
     /// registration link (a fresh one; older ones stop working); every message carries the
     /// link to the user's notification settings. Nothing is sent, and `Ok(false)` returned,

@@ -22,9 +22,9 @@ pub struct OrgRecord {
     pub org: Organization,
     /// How its accounts move through their life (sign-up, SSO, invitation validity).
     pub lifecycle: LifecyclePolicy,
-    /// What it may hand out (seed 002's company-level permissions).
+    /// What it may hand out (the partner portal's company-level permissions).
     pub entitlements: BTreeSet<PermissionKey>,
-    /// The host's areas (channels, say) opened to guests (seed 000).
+    /// The host's areas (channels, say) opened to guests (social intranet).
     #[serde(default)]
     pub guest_areas: BTreeSet<crate::areas::SharedArea>,
 }

@@ -10,21 +10,21 @@ use tenantry_credentials::{Code, Link};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum MessageKind {
-    /// Welcome to a new or approved account (seed 004), with a link to set a password.
+    /// Welcome to a new or approved account (help desk), with a link to set a password.
     Welcome,
-    /// An invitation with a link to choose a password (seed 002).
+    /// An invitation with a link to choose a password (partner portal).
     Invitation,
-    /// An activation link (seed 003).
+    /// An activation link (workforce platform).
     ActivationLink,
-    /// An activation code, by SMS or email (seed 003).
+    /// An activation code, by SMS or email (workforce platform).
     ActivationCode,
-    /// A password-reset link, by an admin or "forgot password" (seed 002).
+    /// A password-reset link, by an admin or "forgot password" (partner portal).
     PasswordReset,
-    /// An automatic-login link (seed 001).
+    /// An automatic-login link (agency).
     AutoLogin,
-    /// An email digest to a consumer (seed 000).
+    /// An email digest to a consumer (social intranet).
     ConsumerDigest,
-    /// To staff: a sign-up awaits approval (seed 004).
+    /// To staff: a sign-up awaits approval (help desk).
     SignUpPendingApproval,
     /// The password was changed (security notice; never suppressed).
     PasswordChanged,

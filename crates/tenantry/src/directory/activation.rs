@@ -68,7 +68,7 @@ impl Directory {
         Ok(user_id)
     }
 
-    /// Activates an account through its activation link (seed 003). A user without a
+    /// Activates an account through its activation link (workforce platform). A user without a
     /// password yet (created by an integration) chooses one now. Where approval is still
     /// required, the account stays pending.
     #[tracing::instrument(
@@ -134,7 +134,7 @@ impl Directory {
     }
 
     /// Signs in with a one-time password an admin set or the import template carried
-    /// (seed 003) and sets the user's own password at once: the one thing it allows. It works
+    /// (workforce platform) and sets the user's own password at once: the one thing it allows. It works
     /// once and until it expires; failures count against the identifier like failed
     /// sign-ins. Unknown identifiers and wrong or spent passwords share one answer.
     #[tracing::instrument(
@@ -215,7 +215,7 @@ impl Directory {
         Ok(user_id)
     }
 
-    /// Sends an activation code by SMS or email (seed 003's activation SMS). A new code
+    /// Sends an activation code by SMS or email (the workforce platform's activation SMS). A new code
     /// replaces the older but keeps its wrong attempts. The caller must administer the
     /// user's organization (or be the system, as after a self sign-up).
     #[tracing::instrument(
@@ -312,7 +312,7 @@ impl Directory {
         Ok(())
     }
 
-    /// Activates an account with the code it was sent and sets its password (seed 003).
+    /// Activates an account with the code it was sent and sets its password (workforce platform).
     /// Five wrong codes spend it; a new code does not reset the count. Unknown identifiers
     /// and wrong codes share one answer.
     #[tracing::instrument(

@@ -3,7 +3,7 @@
 use super::*;
 
 impl Directory {
-    /// Sends a digest (seed 000) to `user`: to a consumer with their personal registration
+    /// Sends a digest (social intranet) to `user`: to a consumer with their personal registration
     /// link (a fresh one; the link of older digests stops working). Users whose kind or
     /// state receives no mail get nothing. Returns whether a message was queued.
     #[tracing::instrument(
@@ -34,7 +34,7 @@ impl Directory {
         )
     }
 
-    /// A consumer registers through the personal link in their mail (seed 000) and becomes a
+    /// A consumer registers through the personal link in their mail (social intranet) and becomes a
     /// standard user with the password they choose. A deleted consumer's link is dead.
     #[tracing::instrument(
         name = "tenantry",

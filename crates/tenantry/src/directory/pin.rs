@@ -3,7 +3,7 @@
 use super::*;
 
 impl Directory {
-    /// Seed 000's "Change password (for PIN users)": the placeholder email and the PIN set a
+    /// The social intranet's "Change password (for PIN users)": the placeholder email and the PIN set a
     /// new password (and activate the account the first time). The PIN stays valid. Wrong
     /// PINs are counted per user; the tenth locks the PIN until an admin resets it. Unknown
     /// addresses, wrong PINs and locked PINs all get [`DirectoryError::InvalidCredentials`],
@@ -116,7 +116,7 @@ impl Directory {
         Ok(user_id)
     }
 
-    /// An admin resets a PIN user's PIN (seed 000's "Reset PIN"): a new PIN, which the next
+    /// An admin resets a PIN user's PIN (the social intranet's "Reset PIN"): a new PIN, which the next
     /// PIN export shows; the old one stops working and a lock is lifted.
     #[tracing::instrument(
         name = "tenantry",

@@ -20,7 +20,7 @@ impl Directory {
     }
 
     /// Creates a department in `org`, with a sign-up link code when `sign_up_link` is set
-    /// (seed 003's department-specific links and QR codes). The caller must administer `org`.
+    /// (the workforce platform's department-specific links and QR codes). The caller must administer `org`.
     #[tracing::instrument(
         name = "tenantry",
         skip_all,
@@ -90,7 +90,7 @@ impl Directory {
         Ok(profile)
     }
 
-    /// Creates a location in `org` (seed 004). Users and groups with access to all locations
+    /// Creates a location in `org` (help desk). Users and groups with access to all locations
     /// cover it at once. The caller must administer `org`.
     #[tracing::instrument(
         name = "tenantry",
@@ -125,7 +125,7 @@ impl Directory {
         Ok(location)
     }
 
-    /// Sets which locations `user` may file requests for (seed 004: all, specific, or through
+    /// Sets which locations `user` may file requests for (the help desk: all, specific, or through
     /// their groups). Specific locations must be of the user's organization.
     #[tracing::instrument(
         name = "tenantry",
@@ -181,7 +181,7 @@ impl Directory {
         Ok(())
     }
 
-    /// Whether `user` may file a request for `location` (seed 004): their own access and
+    /// Whether `user` may file a request for `location` (help desk): their own access and
     /// that of their unarchived groups; archived locations take none.
     #[tracing::instrument(
         name = "tenantry",

@@ -3,8 +3,8 @@
 use super::*;
 
 impl Directory {
-    /// Self sign-up (seed 003's form and department links, seed 004's pending approval,
-    /// seed 000's guest self-join). The policy decides the placement (department, job
+    /// Self sign-up (the workforce platform's form and department links, the help desk's pending approval,
+    /// the social intranet's guest self-join). The policy decides the placement (department, job
     /// profile, permission type); the new account waits for activation by email link and,
     /// where required, for approval, of which the organization's admins are told.
     ///

@@ -3,7 +3,7 @@
 use super::*;
 
 impl Directory {
-    /// Creates a user of any kind in `org`, with the way in `new.way_in` gives (seeds 000-004):
+    /// Creates a user of any kind in `org`, with the way in `new.way_in` gives (social intranet, help desk):
     /// checks the caller administers `org`, that the kind is enabled there and the
     /// organization's required fields; generates a PIN user's placeholder email and PIN;
     /// writes the invitation, activation or welcome message to the outbox.
@@ -136,7 +136,7 @@ impl Directory {
         }
         self.carry_out(&mut cs, &user, org, &t.effects, None)
             .await?;
-        // Seed 002: the first user added to a company is its contact person and its admin.
+        // The partner portal: the first user added to a company is its contact person and its admin.
         // Writing the organization at the version read first makes two concurrent "first"
         // users conflict, and the retry sees the other.
         let first_user = org.org.settings.first_user_becomes_admin

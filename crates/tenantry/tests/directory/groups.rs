@@ -8,7 +8,7 @@ use tenantry_lifecycle::WayIn;
 use crate::support::*;
 
 #[tokio::test]
-async fn seed_004_groups_bulk_membership_and_archive() {
+async fn helpdesk_groups_bulk_membership_and_archive() {
     let w = world().await;
     let mut ids = Vec::new();
     for i in 0..5 {
@@ -125,7 +125,7 @@ async fn seed_004_groups_bulk_membership_and_archive() {
 }
 
 #[tokio::test]
-async fn seed_000_group_directory_hides_consumers_behind_a_notice() {
+async fn network_group_directory_hides_consumers_behind_a_notice() {
     let (w, research, internal) = network_world().await;
     let admin = Caller::User(w.admin);
     let create = |new: NewUser| async { w.dir.create_user(admin, w.org, new).await.unwrap().id };
@@ -219,7 +219,7 @@ async fn seed_000_group_directory_hides_consumers_behind_a_notice() {
 }
 
 #[tokio::test]
-async fn seed_000_guests_see_exactly_the_shared_channels() {
+async fn network_guests_see_exactly_the_shared_channels() {
     let (w, research, _) = network_world().await;
     let admin = Caller::User(w.admin);
     let mut guest = NewUser {

@@ -134,7 +134,7 @@ async fn invitation_later_and_resend_replaces_the_link() {
     let bob = with_bob(&w, WayIn::None).await;
     assert!(
         outbox(w.store.as_ref(), w.clock.now()).await.is_empty(),
-        "seed 002: no invitation unless asked"
+        "the partner portal: no invitation unless asked"
     );
     w.dir
         .change_account(Caller::User(w.admin), bob, Event::Invite)

@@ -8,7 +8,7 @@ use tenantry_lifecycle::WayIn;
 use crate::support::*;
 
 #[tokio::test]
-async fn seed_000_consumers_get_digests_with_their_registration_link() {
+async fn network_consumers_get_digests_with_their_registration_link() {
     let w = world().await;
     configure(&w, |s, _| s.consumers_enabled = true).await;
     let carla = NewUser {
@@ -65,7 +65,7 @@ async fn seed_000_consumers_get_digests_with_their_registration_link() {
 }
 
 #[tokio::test]
-async fn seed_000_notification_settings_through_the_digest_link() {
+async fn network_notification_settings_through_the_digest_link() {
     let (w, research, _) = network_world().await;
     let admin = Caller::User(w.admin);
     let carla = NewUser {

@@ -10,7 +10,7 @@ use tenantry_lifecycle::WayIn;
 use crate::support::*;
 
 #[tokio::test]
-async fn seed_002_partner_customers_and_customer_manager() {
+async fn partner_portal_partner_customers_and_customer_manager() {
     let w = world().await;
     let partner = w.org;
     let acme = w
@@ -133,7 +133,7 @@ async fn seed_002_partner_customers_and_customer_manager() {
 }
 
 #[tokio::test]
-async fn seed_002_first_user_of_a_company_is_its_contact_and_admin() {
+async fn partner_portal_first_user_of_a_company_is_its_contact_and_admin() {
     let w = world().await;
     let company = first_user_company(&w).await;
     let first = w

@@ -12,7 +12,7 @@ use tenantry_lifecycle::WayIn;
 use crate::support::*;
 
 #[tokio::test]
-async fn seed_000_network_end_to_end() {
+async fn network_network_end_to_end() {
     let (w, research, internal) = network_world().await;
     let admin = Caller::User(w.admin);
 
@@ -214,7 +214,7 @@ async fn seed_000_network_end_to_end() {
 }
 
 #[tokio::test]
-async fn seed_001_agency_end_to_end() {
+async fn agency_agency_end_to_end() {
     let w = world_with(agency_catalog()).await;
     let owner = Caller::User(w.admin);
     // The agency administers every client: its admin grant covers the subtree.
@@ -339,7 +339,7 @@ async fn seed_001_agency_end_to_end() {
 }
 
 #[tokio::test]
-async fn seed_003_workforce_end_to_end() {
+async fn workforce_workforce_end_to_end() {
     let w = world().await;
     configure(&w, |s, l| {
         s.communication.activation_on_create = true;
@@ -421,7 +421,7 @@ async fn seed_003_workforce_end_to_end() {
 }
 
 #[tokio::test]
-async fn seed_004_helpdesk_end_to_end() {
+async fn helpdesk_helpdesk_end_to_end() {
     let w = world().await;
     configure(&w, |_, l| {
         l.sign_up.enabled = true;
@@ -558,7 +558,7 @@ async fn seed_004_helpdesk_end_to_end() {
 }
 
 #[tokio::test]
-async fn seed_002_partner_portal_end_to_end() {
+async fn partner_portal_partner_portal_end_to_end() {
     let w = world().await;
     let partner_admin = Caller::User(w.admin);
     let customer = w

@@ -80,7 +80,7 @@ async fn sign_in_answers_the_same_for_unknown_and_wrong_and_throttles() {
 }
 
 #[tokio::test]
-async fn seed_003_sso_just_in_time() {
+async fn workforce_sso_just_in_time() {
     let w = world().await;
     let ids = |e: &str| LoginIdentifiers {
         email: Some(Email::parse(e).unwrap()),
@@ -130,7 +130,7 @@ async fn seed_003_sso_just_in_time() {
 }
 
 #[tokio::test]
-async fn seed_001_log_in_as_and_login_links() {
+async fn agency_log_in_as_and_login_links() {
     let w = world().await;
     let bob = with_bob(&w, WayIn::Password).await;
     // Ada previews Bob's view; it is audited with her reason.

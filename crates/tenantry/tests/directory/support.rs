@@ -240,7 +240,7 @@ pub async fn first_user_company(w: &World) -> OrgId {
     company
 }
 
-/// The network of seed 000: guests, consumers and PIN users on; the groups Research (shown
+/// The network of the social intranet: guests, consumers and PIN users on; the groups Research (shown
 /// to guests) and Internal.
 pub async fn network_world() -> (World, GroupId, GroupId) {
     let w = world_with(network_catalog()).await;
