@@ -1,4 +1,4 @@
-//! Users imported through the Directory — the seed 003 template import: `plan_import` of a
+//! Users imported through the Directory — the workforce platform template import: `plan_import` of a
 //! CSV file, then `commit_import`, each user created with the permission type "member"
 //! granted — on SQLite (a WAL file) and PostgreSQL, each beside a raw
 //! sqlx batch insert of the same rows (id, organization, email, first and last name) into a
@@ -15,16 +15,15 @@ use std::time::{Duration, Instant};
 
 use tokio::runtime::Runtime;
 
-use chrono::{TimeZone, Utc};
 use criterion::measurement::WallTime;
 use criterion::{
     BenchmarkGroup, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
 };
 use rand::SeedableRng;
-use tenantry::{Caller, Directory, DirectoryConfig, ManualClock, Store};
-use tenantry_access::{Area, Catalog, CatalogBuilder, Grantables, RoleKey};
-use tenantry_credentials::{HashParams, LinkBuilder, Password};
-use tenantry_identity::{Email, Name, NamePart, OrgId, Profile, UserId};
+use tenantry::testing::{WorldBuilder, admin_catalog_builder, epoch};
+use tenantry::{Caller, Directory, Store};
+use tenantry_access::Catalog;
+use tenantry_identity::{OrgId, UserId};
 use tenantry_sqlx::sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use tenantry_sqlx::sqlx::{self, QueryBuilder};
 use tenantry_sqlx::{PostgresStore, SqliteStore};
@@ -53,46 +52,26 @@ fn csv(n: usize) -> Vec<u8> {
     out.into_bytes()
 }
 
+/// The test catalog (`org.admin`, `feed.read`, the role `admin`) with the role `member`.
 fn catalog() -> Catalog {
-    let mut b = CatalogBuilder::new();
-    b.permission("org.admin", Area::Admin, "administer", &[])
-        .unwrap();
-    b.permission("feed.read", Area::Network, "read", &[])
-        .unwrap();
-    b.role("admin", "Admin", &["org.admin", "feed.read"])
-        .unwrap();
+    let mut b = admin_catalog_builder().unwrap();
     b.role("member", "Member", &["feed.read"]).unwrap();
-    b.admin_permission("org.admin");
     b.build().unwrap()
 }
 
-/// A directory on `store` with a root organization and its admin (not timed).
+/// A directory on `store` with a root organization and its admin (not timed). Only the
+/// admin's password is hashed, outside the timed part; the world's fast parameters keep the
+/// setup short and change nothing that is measured.
 async fn directory(store: Arc<dyn Store>) -> (Directory, OrgId, UserId) {
-    let clock = Arc::new(ManualClock::new(
-        Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).unwrap(),
-    ));
-    let mut config = DirectoryConfig::new(LinkBuilder::new("https://app.example").unwrap());
-    // Only the admin's password is hashed, outside the timed part; fast parameters keep
-    // the setup short and change nothing that is measured.
-    config.hash_params = HashParams::INSECURE_FAST_FOR_TESTS;
-    let dir = Directory::new(store, catalog(), clock, config).unwrap();
-    let (org, admin) = dir
-        .create_root_organization(
-            Name::parse("Importers").unwrap(),
-            Profile {
-                first_name: Some(NamePart::parse("Ada").unwrap()),
-                ..Profile::default()
-            },
-            Email::parse("ada@import-admin.example").unwrap(),
-            &Password::new("correct horse battery staple"),
-            Grantables {
-                roles: [RoleKey::new("admin").unwrap()].into(),
-                ..Grantables::new()
-            },
-        )
+    let w = WorldBuilder::new()
+        .store(store)
+        .catalog(catalog())
+        .root_name("Importers")
+        .admin_email("ada@import-admin.example")
+        .build()
         .await
         .unwrap();
-    (dir, org, admin)
+    (w.dir, w.org, w.admin)
 }
 
 /// The timed part: plan and commit the import.
@@ -118,7 +97,7 @@ const RAW_TABLE: &str = "CREATE TABLE bench_users (id TEXT PRIMARY KEY, org_id T
 /// The same rows, with ids, as the raw baseline inserts them.
 fn raw_rows(n: usize) -> Vec<[String; 5]> {
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
-    let now = Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).unwrap();
+    let now = epoch();
     let org = OrgId::generate(now, &mut rng).to_string();
     (0..n)
         .map(|i| {

@@ -6,15 +6,11 @@
 
 use std::sync::Arc;
 
-use chrono::{TimeZone, Utc};
 use serde_json::{Value, json};
-use tenantry::{
-    AuditQuery, Caller, Directory, DirectoryConfig, ManualClock, MemoryStore, Record, RecordKey,
-    Store,
-};
-use tenantry_access::{Area, CatalogBuilder, Grantables, RoleKey};
-use tenantry_credentials::{HashParams, LinkBuilder, Password};
-use tenantry_identity::{Email, Name, OrgId, OrgSettings, PinUserSettings, Profile, UserId};
+use tenantry::testing::{WorldBuilder, admin_role, user_record};
+use tenantry::{AuditQuery, Caller, Directory, Store};
+use tenantry_credentials::PinKey;
+use tenantry_identity::{OrgId, UserId};
 use tenantry_lifecycle::AccountState;
 use tenantry_scim::service::{ScimClient, ScimConfigError, ScimRequest, ScimResponse, ScimService};
 
@@ -29,34 +25,12 @@ const TENANTRY: &str = "urn:tenantry:params:scim:schemas:extension:tenantry:2.0:
 
 struct World {
     dir: Arc<Directory>,
-    store: Arc<MemoryStore>,
+    store: Arc<dyn Store>,
     /// A second admin of Acme, whose token is `TOKEN_SAM`.
     sam: UserId,
     scim: ScimService,
     acme: OrgId,
     acme_admin: UserId,
-}
-
-async fn root(dir: &Directory, name: &str, email: &str) -> (OrgId, UserId) {
-    dir.create_root_organization(
-        Name::parse(name).unwrap(),
-        Profile::default(),
-        Email::parse(email).unwrap(),
-        &Password::new("correct horse battery staple"),
-        Grantables {
-            roles: [RoleKey::new("admin").unwrap()].into(),
-            ..Grantables::new()
-        },
-    )
-    .await
-    .unwrap()
-}
-
-fn admin_role() -> Grantables {
-    Grantables {
-        roles: [RoleKey::new("admin").unwrap()].into(),
-        ..Grantables::new()
-    }
 }
 
 fn admin_grant(org: OrgId, user: UserId) -> tenantry_access::GrantRef {
@@ -68,77 +42,33 @@ fn admin_grant(org: OrgId, user: UserId) -> tenantry_access::GrantRef {
 }
 
 async fn world() -> World {
-    let store = Arc::new(MemoryStore::new());
-    let clock = Arc::new(ManualClock::new(
-        Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).unwrap(),
-    ));
-    let mut config = DirectoryConfig::new(LinkBuilder::new("https://app.example").unwrap());
-    config.hash_params = HashParams::INSECURE_FAST_FOR_TESTS;
-    config.pin_keys = vec![tenantry_credentials::PinKey::new(1, &[3; 32]).unwrap()];
-    let mut catalog = CatalogBuilder::new();
-    catalog
-        .permission("org.admin", Area::Admin, "administer", &[])
+    let w = WorldBuilder::new()
+        .pin_keys(vec![PinKey::new(1, &[3; 32]).unwrap()])
+        .build()
+        .await
         .unwrap();
-    catalog.role("admin", "Admin", &["org.admin"]).unwrap();
-    catalog.admin_permission("org.admin");
-    let dir = Directory::new(store.clone(), catalog.build().unwrap(), clock, config).unwrap();
-    let (acme, acme_admin) = root(&dir, "Acme", "ada@acme.example").await;
-    let (bolt, bolt_admin) = root(&dir, "Bolt", "bob@bolt.example").await;
-    dir.configure_organization(
-        Caller::User(acme_admin),
-        acme,
-        OrgSettings {
-            pin_users: Some(PinUserSettings {
-                domain: tenantry_identity::EmailDomain::parse("pins.acme.example").unwrap(),
-            }),
-            ..Default::default()
-        },
-        Default::default(),
-    )
-    .await
-    .unwrap();
+    let (acme, acme_admin) = (w.org, w.admin);
+    let (bolt, bolt_admin) = w.add_root("Bolt", "bob@bolt.example").await.unwrap();
+    w.enable_pin_users("pins.acme.example").await.unwrap();
     // A plain member of Acme, whose token may read but not change.
-    let member = dir
-        .create_user(
-            Caller::User(acme_admin),
-            acme,
-            tenantry::NewUser::invited(Email::parse("max@acme.example").unwrap()),
-        )
+    let member = w.invite("max@acme.example").await.unwrap();
+    let sam = w
+        .active_user(acme, "sam@acme.example", "purple monkey dishwasher")
         .await
-        .unwrap()
-        .id;
-    let sam = dir
-        .create_user(
-            Caller::System,
-            acme,
-            tenantry::NewUser {
-                way_in: tenantry_lifecycle::WayIn::Password,
-                password: Some(Password::new("purple monkey dishwasher")),
-                ..tenantry::NewUser::invited(Email::parse("sam@acme.example").unwrap())
-            },
-        )
-        .await
-        .unwrap()
-        .id;
-    dir.change_grant(
-        Caller::System,
-        admin_grant(acme, sam),
-        tenantry_access::Change::Grant(admin_role()),
-    )
-    .await
-    .unwrap();
+        .unwrap();
+    w.grant_admin(sam, acme).await.unwrap();
     let clients = vec![
         ScimClient::new(acme, acme_admin, TOKEN_A).unwrap(),
         ScimClient::new(bolt, bolt_admin, TOKEN_B).unwrap(),
         ScimClient::new(acme, member, TOKEN_MEMBER).unwrap(),
         ScimClient::new(acme, sam, TOKEN_SAM).unwrap(),
     ];
-    let dir = Arc::new(dir);
+    let dir = Arc::new(w.dir);
     let scim = ScimService::new(dir.clone(), BASE, clients).unwrap();
     World {
         dir,
         sam,
-        store,
+        store: w.store,
         scim,
         acme,
         acme_admin,
@@ -196,17 +126,8 @@ impl World {
 
     async fn state_of(&self, id: &str) -> AccountState {
         let id: UserId = id.parse().unwrap();
-        match self
-            .store
-            .get(&RecordKey::User(id))
-            .await
-            .unwrap()
-            .unwrap()
-            .value
-        {
-            Record::User(u) => u.account.state(),
-            other => panic!("{other:?}"),
-        }
+        let user = user_record(self.store.as_ref(), id).await.unwrap();
+        user.unwrap().account.state()
     }
 }
 

@@ -3,16 +3,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
-use std::sync::Arc;
-
-use chrono::{TimeZone, Utc};
 use serde_json::json;
-use tenantry::{
-    Caller, Directory, DirectoryConfig, ManualClock, MemoryStore, NewUser, RecordKey, Store,
-};
-use tenantry_access::{Area, CatalogBuilder, Grantables, RoleKey};
-use tenantry_credentials::{HashParams, LinkBuilder, Password};
-use tenantry_identity::{Email, Name, PhoneRegion, Profile, UserKind};
+use tenantry::testing::WorldBuilder;
+use tenantry::{Caller, NewUser};
+use tenantry_identity::{PhoneRegion, UserKind};
 use tenantry_lifecycle::WayIn;
 use tenantry_scim::user::*;
 
@@ -107,32 +101,7 @@ fn bad_users_name_the_attribute() {
 
 #[tokio::test]
 async fn a_directory_user_reads_back_from_its_scim_view() {
-    let store = Arc::new(MemoryStore::new());
-    let clock = Arc::new(ManualClock::new(
-        Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).unwrap(),
-    ));
-    let mut config = DirectoryConfig::new(LinkBuilder::new("https://app.example").unwrap());
-    config.hash_params = HashParams::INSECURE_FAST_FOR_TESTS;
-    let mut catalog = CatalogBuilder::new();
-    catalog
-        .permission("org.admin", Area::Admin, "administer", &[])
-        .unwrap();
-    catalog.role("admin", "Admin", &["org.admin"]).unwrap();
-    catalog.admin_permission("org.admin");
-    let dir = Directory::new(store.clone(), catalog.build().unwrap(), clock, config).unwrap();
-    let (org, _) = dir
-        .create_root_organization(
-            Name::parse("Acme").unwrap(),
-            Profile::default(),
-            Email::parse("ada@acme.example").unwrap(),
-            &Password::new("correct horse battery staple"),
-            Grantables {
-                roles: [RoleKey::new("admin").unwrap()].into(),
-                ..Grantables::new()
-            },
-        )
-        .await
-        .unwrap();
+    let w = WorldBuilder::new().build().await.unwrap();
     let incoming = json!({
         "userName": "bjensen@example.com",
         "externalId": "bjensen",
@@ -149,17 +118,13 @@ async fn a_directory_user_reads_back_from_its_scim_view() {
         way_in: WayIn::None,
         password: None,
     };
-    let id = dir.create_user(Caller::System, org, new).await.unwrap().id;
-    let record = match store
-        .get(&RecordKey::User(id))
+    let id = w
+        .dir
+        .create_user(Caller::System, w.org, new)
         .await
         .unwrap()
-        .unwrap()
-        .value
-    {
-        tenantry::Record::User(u) => u,
-        other => panic!("{other:?}"),
-    };
+        .id;
+    let record = w.user_record(id).await.unwrap().unwrap();
     let view = user_to_scim(
         &record,
         &Names {

@@ -24,15 +24,14 @@ use std::sync::Arc;
 use chrono::{TimeZone, Utc};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use tenantry::testing::WorldBuilder;
 use tenantry::{
-    AuditQuery, Caller, Directory, DirectoryConfig, ListOf, ManualClock, MemoryStore, NewUser,
-    Record, Store, UserQuery,
+    AuditQuery, Caller, Directory, ListOf, MemoryStore, NewUser, Record, Store, UserQuery,
 };
 use tenantry_access::{
     AccessModel, Area, Catalog, CatalogBuilder, Change, GrantRef, Grantables, PermissionKey,
     Resolver, RoleKey, Scope, Target,
 };
-use tenantry_credentials::{HashParams, LinkBuilder, Password};
 use tenantry_identity::{
     Email, LoginIdentifiers, Name, NamePart, OrgId, Profile, UserId, UserKind,
 };
@@ -138,22 +137,15 @@ fn new_user(n: usize, kind: UserKind) -> NewUser {
 /// The root with Ada (admin of the whole tree), child C1 with Cora (its admin), child C2 —
 /// not entitled to billing — with Cleo (its admin); guests and consumers allowed in C1.
 async fn world(store: Arc<dyn Store>) -> World {
-    let clock = Arc::new(ManualClock::new(
-        Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).unwrap(),
-    ));
-    let mut config = DirectoryConfig::new(LinkBuilder::new("https://app.example").unwrap());
-    config.hash_params = HashParams::INSECURE_FAST_FOR_TESTS;
-    let dir = Directory::new(store.clone(), catalog(), clock, config).unwrap();
-    let (root, ada) = dir
-        .create_root_organization(
-            Name::parse("Root").unwrap(),
-            person("Ada"),
-            Email::parse("ada@model.example").unwrap(),
-            &Password::new("correct horse battery staple"),
-            role("admin"),
-        )
+    let w = WorldBuilder::new()
+        .store(store)
+        .catalog(catalog())
+        .root_name("Root")
+        .admin_email("ada@model.example")
+        .build()
         .await
         .unwrap();
+    let (dir, store, root, ada) = (w.dir, w.store, w.org, w.admin);
     let subtree = GrantRef {
         user: ada,
         org: root,

@@ -16,13 +16,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{TempDir, world};
-use tenantry::{Caller, DirectoryError, NewUser};
+use tenantry::DirectoryError;
+use tenantry::testing::pin_user;
 use tenantry_credentials::{Password, ThrottlePolicy};
-use tenantry_identity::{
-    EmailDomain, ExternalId, LoginIdentifiers, NamePart, OrgSettings, PinUserSettings, Profile,
-    UserKind,
-};
-use tenantry_lifecycle::WayIn;
 use tenantry_sqlx::SqliteStore;
 
 /// Rounds of timed attempts; each round stays below the ten failures that lock.
@@ -39,31 +35,9 @@ async fn a_wrong_pin_and_an_unknown_placeholder_take_the_same_time() {
     let tmp = TempDir::new();
     let store = Arc::new(SqliteStore::open(tmp.file("pins.db")).await.unwrap());
     let w = world(store, ThrottlePolicy::default()).await;
-    let admin = Caller::User(w.admin);
-    let settings = OrgSettings {
-        pin_users: Some(PinUserSettings {
-            domain: EmailDomain::parse("pins.acme.example").unwrap(),
-        }),
-        ..Default::default()
-    };
-    w.dir
-        .configure_organization(admin, w.org, settings, Default::default())
-        .await
-        .unwrap();
-    let max = NewUser {
-        kind: UserKind::Pin,
-        profile: Profile {
-            first_name: Some(NamePart::parse("Max").unwrap()),
-            last_name: Some(NamePart::parse("Muster").unwrap()),
-            ..Profile::default()
-        },
-        identifiers: LoginIdentifiers {
-            external_id: Some(ExternalId::parse("0042").unwrap()),
-            ..Default::default()
-        },
-        way_in: WayIn::Pin,
-        password: None,
-    };
+    let admin = w.admin();
+    w.enable_pin_users("pins.acme.example").await.unwrap();
+    let max = pin_user("Max", "Muster", "0042").unwrap();
     let max = w.dir.create_user(admin, w.org, max).await.unwrap();
     let known = max.placeholder_email.unwrap().to_string();
     let pw = Password::new("assembly line shift password");

@@ -8,16 +8,12 @@
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use chrono::{TimeZone, Utc};
-use tenantry::{
-    Caller, DeliveryError, Directory, DirectoryConfig, EmailMessage, Mailer, ManualClock, NewUser,
-    RetryPolicy, SmsMessage, SmsSender, dispatch,
-};
-use tenantry_access::{Area, CatalogBuilder, Grantables, RoleKey};
-use tenantry_credentials::{CodeChannel, HashParams, LinkBuilder, Password, PinKey, RawToken};
+use tenantry::NewUser;
+use tenantry::testing::{ADMIN_PASSWORD, BASE_URL, Inbox, WorldBuilder, pin_user};
+use tenantry_credentials::{CodeChannel, Password, PinKey, RawToken};
 use tenantry_identity::{
-    Email, EmailDomain, ExternalId, LoginIdentifiers, Name, NamePart, OrgSettings, Phone,
-    PinUserSettings, Profile, UserKind, Username,
+    Email, EmailDomain, LoginIdentifiers, NamePart, OrgSettings, Phone, PinUserSettings, Profile,
+    UserKind, Username,
 };
 use tenantry_lifecycle::{LifecyclePolicy, WayIn};
 use tenantry_sqlx::SqliteStore;
@@ -80,28 +76,9 @@ impl Subscriber for Everything {
     fn exit(&self, _: &Id) {}
 }
 
-#[derive(Default)]
-struct Inbox(Mutex<Vec<EmailMessage>>, Mutex<Vec<SmsMessage>>);
-
-#[async_trait::async_trait]
-impl Mailer for Inbox {
-    async fn send(&self, m: &EmailMessage) -> Result<(), DeliveryError> {
-        self.0.lock().unwrap().push(m.clone());
-        Ok(())
-    }
-}
-
-#[async_trait::async_trait]
-impl SmsSender for Inbox {
-    async fn send(&self, m: &SmsMessage) -> Result<(), DeliveryError> {
-        self.1.lock().unwrap().push(m.clone());
-        Ok(())
-    }
-}
-
 /// Every token in `text` after `https://app.example/<path>/`.
 fn tokens(text: &str) -> Vec<String> {
-    text.split("https://app.example/")
+    text.split(&format!("{BASE_URL}/"))
         .skip(1)
         .filter_map(|rest| rest.split_once('/'))
         .map(|(_, t)| {
@@ -141,56 +118,21 @@ async fn no_secret_reaches_the_log() {
     .unwrap();
     let mut secrets: Vec<String> = Vec::new();
 
+    // The admin's password, set as the world is built.
+    secrets.push(ADMIN_PASSWORD.into());
     let store = Arc::new(SqliteStore::in_memory().await.unwrap());
-    let clock = Arc::new(ManualClock::new(
-        Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).unwrap(),
-    ));
-    let mut config = DirectoryConfig::new(LinkBuilder::new("https://app.example").unwrap());
-    config.hash_params = HashParams::INSECURE_FAST_FOR_TESTS;
-    config.pin_keys = vec![PinKey::new(1, &[7; 32]).unwrap()];
-    let mut catalog = CatalogBuilder::new();
-    catalog
-        .permission("org.admin", Area::Admin, "administer", &[])
+    let w = WorldBuilder::new()
+        .store(store)
+        .pin_keys(vec![PinKey::new(1, &[7; 32]).unwrap()])
+        .build()
+        .await
         .unwrap();
-    catalog.role("admin", "Admin", &["org.admin"]).unwrap();
-    catalog.admin_permission("org.admin");
-    let dir = Directory::new(
-        store.clone(),
-        catalog.build().unwrap(),
-        clock.clone(),
-        config,
-    )
-    .unwrap();
+    let (dir, org, admin) = (&w.dir, w.org, w.admin());
     let inbox = Inbox::default();
     let deliver = || async {
-        dispatch(
-            store.as_ref(),
-            &inbox,
-            Some(&inbox),
-            clock.as_ref(),
-            &RetryPolicy::default(),
-            100,
-        )
-        .await
-        .unwrap();
+        w.deliver(&inbox).await.unwrap();
     };
 
-    let ada_pw = "correct horse battery staple";
-    secrets.push(ada_pw.into());
-    let (org, ada) = dir
-        .create_root_organization(
-            Name::parse("Acme").unwrap(),
-            person("Ada"),
-            Email::parse("ada@acme.example").unwrap(),
-            &Password::new(ada_pw),
-            Grantables {
-                roles: [RoleKey::new("admin").unwrap()].into(),
-                ..Grantables::new()
-            },
-        )
-        .await
-        .unwrap();
-    let admin = Caller::User(ada);
     let settings = OrgSettings {
         pin_users: Some(PinUserSettings {
             domain: EmailDomain::parse("pins.acme.example").unwrap(),
@@ -219,7 +161,7 @@ async fn no_secret_reaches_the_log() {
     let bob_pw = "purple monkey dishwasher";
     let wrong = "a wrong guess at bobs password";
     secrets.extend([bob_pw.into(), wrong.into()]);
-    let invitation = inbox.0.lock().unwrap()[0].text.clone();
+    let invitation = inbox.mail()[0].text.clone();
     let raw = tokens(&invitation).pop().unwrap();
     dir.accept_invitation(&RawToken::new(&raw), &Password::new(bob_pw))
         .await
@@ -248,12 +190,10 @@ async fn no_secret_reaches_the_log() {
         .unwrap();
     deliver().await;
     let reset = inbox
-        .0
-        .lock()
-        .unwrap()
+        .mail()
         .iter()
         .map(|m| m.text.clone())
-        .find(|t| t.contains("https://app.example/password-reset/"))
+        .find(|t| t.contains(&format!("{BASE_URL}/password-reset/")))
         .unwrap();
     let reset_token = RawToken::new(tokens(&reset).pop().unwrap());
     assert!(
@@ -287,17 +227,8 @@ async fn no_secret_reaches_the_log() {
     .unwrap();
 
     // A PIN user: the PIN, and the password set with it.
-    let pin_user = NewUser {
-        kind: UserKind::Pin,
-        profile: person("Max"),
-        identifiers: LoginIdentifiers {
-            external_id: Some(ExternalId::parse("0042").unwrap()),
-            ..Default::default()
-        },
-        way_in: WayIn::Pin,
-        password: None,
-    };
-    let created = dir.create_user(admin, org, pin_user).await.unwrap();
+    let max = pin_user("Max", "Tester", "0042").unwrap();
+    let created = dir.create_user(admin, org, max).await.unwrap();
     let pin = created.pin.unwrap().expose().to_owned();
     let placeholder = created.placeholder_email.unwrap().to_string();
     let shift_pw = "assembly line shift password";
@@ -328,7 +259,7 @@ async fn no_secret_reaches_the_log() {
         .unwrap();
     dir.send_login_link(admin, bob).await.unwrap();
     deliver().await;
-    let sms = inbox.1.lock().unwrap().last().unwrap().text.clone();
+    let sms = inbox.sms().last().unwrap().text.clone();
     let code: String = sms.chars().filter(char::is_ascii_digit).collect();
     let code = code[code.len() - 6..].to_owned();
     let willi_pw = "forklift driver on shift two";
@@ -337,12 +268,10 @@ async fn no_secret_reaches_the_log() {
         .await
         .unwrap();
     let login = inbox
-        .0
-        .lock()
-        .unwrap()
+        .mail()
         .iter()
         .map(|m| m.text.clone())
-        .find(|t| t.contains("https://app.example/auto-login/"))
+        .find(|t| t.contains(&format!("{BASE_URL}/auto-login/")))
         .unwrap();
     let login_token = tokens(&login).pop().unwrap();
     dir.redeem_login_link(&RawToken::new(&login_token))
@@ -350,7 +279,7 @@ async fn no_secret_reaches_the_log() {
         .unwrap();
 
     // Every link token any message carried.
-    for m in inbox.0.lock().unwrap().iter() {
+    for m in inbox.mail().iter() {
         secrets.extend(tokens(&m.text));
     }
     secrets.sort();
@@ -375,8 +304,8 @@ async fn no_secret_reaches_the_log() {
         Password::new(bob_pw),
         RawToken::new(&login_token),
         new_pin,
-        inbox.0.lock().unwrap(),
-        inbox.1.lock().unwrap(),
+        inbox.mail(),
+        inbox.sms(),
     );
     for secret in &secrets {
         assert!(!debug.contains(secret.as_str()), "Debug shows {secret:?}");

@@ -17,10 +17,11 @@
 use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, TimeZone, Utc};
-use tenantry_access::{Area, Catalog, CatalogBuilder, Grantables, RoleKey};
+use tenantry_access::{AccessError, Area, Catalog, CatalogBuilder, Grantables, RoleKey};
 use tenantry_credentials::{HashParams, LinkBuilder, Password, PinKey, RawToken, ThrottlePolicy};
 use tenantry_identity::{
-    Email, LoginIdentifiers, Name, NamePart, OrgId, Profile, UserId, UserKind,
+    Email, EmailDomain, ExternalId, LoginIdentifiers, Name, NamePart, OrgId, OrgSettings,
+    PinUserSettings, Profile, UserId, UserKind,
 };
 use tenantry_lifecycle::WayIn;
 
@@ -28,10 +29,11 @@ use tenantry_identity::{LoginKey, SignUpCode};
 
 use crate::changeset::{Changeset, Committed};
 use crate::clock::{Clock, ManualClock};
-use crate::directory::{Caller, Directory, DirectoryConfig, DirectoryError, NewUser};
+use crate::directory::{Caller, Directory, DirectoryConfig, DirectoryError, NewUser, SignUpForm};
 use crate::error::{StoreError, StoreErrorKind};
 use crate::mail::{DeliveryError, EmailMessage, Mailer, SmsMessage, SmsSender};
 use crate::memory::MemoryStore;
+use crate::outbox::{DispatchReport, RetryPolicy, dispatch};
 use crate::records::{
     AuditEvent, OrgRecord, OutboxMessage, Record, RecordKey, UserRecord, Versioned,
 };
@@ -43,6 +45,8 @@ pub const BASE_URL: &str = "https://app.example";
 pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
 /// The root admin's email.
 pub const ADMIN_EMAIL: &str = "ada@acme.example";
+/// The root organization's name.
+pub const ROOT_NAME: &str = "Acme Network";
 
 /// The moment every world's clock starts at.
 pub fn epoch() -> DateTime<Utc> {
@@ -54,18 +58,27 @@ pub fn epoch() -> DateTime<Utc> {
 /// The smallest catalog a directory needs: `org.admin` (the admin permission), `feed.read`,
 /// and the role `admin` holding both.
 pub fn admin_catalog() -> Catalog {
-    let mut b = CatalogBuilder::new();
-    let built = (|| {
-        b.permission("org.admin", Area::Admin, "administer", &[])?;
-        b.permission("feed.read", Area::Network, "read", &[])?;
-        b.role("admin", "Admin", &["org.admin", "feed.read"])?;
-        b.admin_permission("org.admin");
-        b.build()
-    })();
-    match built {
+    match admin_catalog_builder().and_then(|b| b.build()) {
         Ok(c) => c,
         Err(e) => unreachable!("the fixed test catalog is valid: {e}"),
     }
+}
+
+/// The builder of [`admin_catalog`], for a test to add its own permissions and roles to.
+///
+/// ```
+/// let mut b = tenantry::testing::admin_catalog_builder().unwrap();
+/// b.role("member", "Member", &["feed.read"]).unwrap();
+/// let catalog = b.build().unwrap();
+/// assert_eq!(catalog.roles().count(), 2);
+/// ```
+pub fn admin_catalog_builder() -> Result<CatalogBuilder, AccessError> {
+    let mut b = CatalogBuilder::new();
+    b.permission("org.admin", Area::Admin, "administer", &[])?;
+    b.permission("feed.read", Area::Network, "read", &[])?;
+    b.role("admin", "Admin", &["org.admin", "feed.read"])?;
+    b.admin_permission("org.admin");
+    Ok(b)
 }
 
 /// The grant that makes a user an admin in [`admin_catalog`].
@@ -76,6 +89,42 @@ pub fn admin_role() -> Grantables {
     }
 }
 
+/// A PIN user's form: `first` `last`, known by `external_id`, to be given a PIN (its
+/// organization must allow PIN users, see [`World::enable_pin_users`]).
+pub fn pin_user(first: &str, last: &str, external_id: &str) -> Result<NewUser, DirectoryError> {
+    Ok(NewUser {
+        kind: UserKind::Pin,
+        profile: Profile {
+            first_name: Some(NamePart::parse(first)?),
+            last_name: Some(NamePart::parse(last)?),
+            ..Profile::default()
+        },
+        identifiers: LoginIdentifiers {
+            external_id: Some(ExternalId::parse(external_id)?),
+            ..LoginIdentifiers::default()
+        },
+        way_in: WayIn::Pin,
+        password: None,
+    })
+}
+
+/// A sign-up form for `org` with just `email` and `password`: no profile, not as a guest, no
+/// department chosen, no link.
+pub fn sign_up_form(org: OrgId, email: &str, password: &str) -> Result<SignUpForm, DirectoryError> {
+    Ok(SignUpForm {
+        org,
+        as_guest: false,
+        profile: Profile::default(),
+        identifiers: LoginIdentifiers {
+            email: Some(Email::parse(email)?),
+            ..LoginIdentifiers::default()
+        },
+        password: Password::new(password),
+        chosen_department: None,
+        link: None,
+    })
+}
+
 /// Builds a [`World`].
 pub struct WorldBuilder {
     store: Option<Arc<dyn Store>>,
@@ -83,6 +132,8 @@ pub struct WorldBuilder {
     hash_params: HashParams,
     throttle: ThrottlePolicy,
     pin_keys: Vec<PinKey>,
+    root_name: String,
+    admin_email: String,
 }
 
 impl Default for WorldBuilder {
@@ -100,6 +151,8 @@ impl WorldBuilder {
             hash_params: HashParams::INSECURE_FAST_FOR_TESTS,
             throttle: ThrottlePolicy::default(),
             pin_keys: Vec::new(),
+            root_name: ROOT_NAME.to_owned(),
+            admin_email: ADMIN_EMAIL.to_owned(),
         }
     }
 
@@ -133,7 +186,21 @@ impl WorldBuilder {
         self
     }
 
-    /// The directory, its root organization "Acme Network" and its admin Ada.
+    /// Names the root organization `name` instead of [`ROOT_NAME`].
+    pub fn root_name(mut self, name: &str) -> Self {
+        self.root_name = name.to_owned();
+        self
+    }
+
+    /// Gives the admin the email `email` instead of [`ADMIN_EMAIL`] (for worlds that share a
+    /// store, where each admin needs an address of their own).
+    pub fn admin_email(mut self, email: &str) -> Self {
+        self.admin_email = email.to_owned();
+        self
+    }
+
+    /// The directory, its root organization ([`ROOT_NAME`] unless renamed) and its admin Ada
+    /// ([`ADMIN_EMAIL`] unless changed, [`ADMIN_PASSWORD`], the role `admin`).
     pub async fn build(self) -> Result<World, DirectoryError> {
         let store = self
             .store
@@ -155,12 +222,12 @@ impl WorldBuilder {
         )?;
         let (org, admin) = dir
             .create_root_organization(
-                Name::parse("Acme Network")?,
+                Name::parse(&self.root_name)?,
                 Profile {
                     first_name: Some(NamePart::parse("Ada")?),
                     ..Profile::default()
                 },
-                Email::parse(ADMIN_EMAIL)?,
+                Email::parse(&self.admin_email)?,
                 &Password::new(ADMIN_PASSWORD),
                 admin_role(),
             )
@@ -185,7 +252,8 @@ pub struct World {
     pub clock: Arc<ManualClock>,
     /// The root organization.
     pub org: OrgId,
-    /// Its first admin (Ada, [`ADMIN_EMAIL`], [`ADMIN_PASSWORD`]).
+    /// Its first admin (Ada, [`ADMIN_EMAIL`] unless the builder changed it,
+    /// [`ADMIN_PASSWORD`]).
     pub admin: UserId,
 }
 
@@ -204,6 +272,25 @@ impl World {
             .into_iter()
             .map(|m| m.value)
             .collect())
+    }
+
+    /// Dispatches every message due now to `inbox` (emails and text messages), with the
+    /// default retry policy.
+    pub async fn deliver(&self, inbox: &Inbox) -> Result<DispatchReport, StoreError> {
+        dispatch(
+            self.store.as_ref(),
+            inbox,
+            Some(inbox),
+            self.clock.as_ref(),
+            &RetryPolicy::default(),
+            10_000,
+        )
+        .await
+    }
+
+    /// The stored record of user `id`, if there is one (see [`user_record`]).
+    pub async fn user_record(&self, id: UserId) -> Result<Option<UserRecord>, StoreError> {
+        user_record(self.store.as_ref(), id).await
     }
 
     /// The newest message to `to` of `kind` (by creation time; messages created at the same
@@ -226,6 +313,40 @@ impl World {
         };
         let change = tenantry_access::Change::Grant(admin_role());
         self.dir.change_grant(Caller::System, at, change).await?;
+        Ok(())
+    }
+
+    /// Creates another root organization `name` with its own first admin: `admin_email`,
+    /// [`ADMIN_PASSWORD`], the role `admin` ([`admin_role`]), no profile.
+    pub async fn add_root(
+        &self,
+        name: &str,
+        admin_email: &str,
+    ) -> Result<(OrgId, UserId), DirectoryError> {
+        self.dir
+            .create_root_organization(
+                Name::parse(name)?,
+                Profile::default(),
+                Email::parse(admin_email)?,
+                &Password::new(ADMIN_PASSWORD),
+                admin_role(),
+            )
+            .await
+    }
+
+    /// Lets the root organization have PIN users, their placeholder emails at `domain`
+    /// (e.g. `"pins.acme.example"`), as the admin. Its settings and lifecycle policy become
+    /// the defaults but for that.
+    pub async fn enable_pin_users(&self, domain: &str) -> Result<(), DirectoryError> {
+        let settings = OrgSettings {
+            pin_users: Some(PinUserSettings {
+                domain: EmailDomain::parse(domain)?,
+            }),
+            ..OrgSettings::default()
+        };
+        self.dir
+            .configure_organization(self.admin(), self.org, settings, Default::default())
+            .await?;
         Ok(())
     }
 
@@ -253,6 +374,22 @@ impl World {
             password: Some(Password::new(password)),
         };
         Ok(self.dir.create_user(Caller::System, org, new).await?.id)
+    }
+}
+
+/// The record of user `id` in `store`, if there is one; a record of another kind under
+/// the user's key is an error.
+pub async fn user_record(store: &dyn Store, id: UserId) -> Result<Option<UserRecord>, StoreError> {
+    match store.get(&RecordKey::User(id)).await? {
+        None => Ok(None),
+        Some(Versioned {
+            value: Record::User(u),
+            ..
+        }) => Ok(Some(u)),
+        Some(_) => Err(StoreError::new(
+            StoreErrorKind::Other,
+            "a record of another kind under a user's key",
+        )),
     }
 }
 

@@ -35,30 +35,10 @@ async fn jit(
         .unwrap();
 }
 
-async fn second_root(w: &World) -> (OrgId, UserId) {
-    w.dir
-        .create_root_organization(
-            Name::parse("Bolt").unwrap(),
-            Profile::default(),
-            Email::parse("bea@bolt.example").unwrap(),
-            &tenantry_credentials::Password::new("correct horse battery staple"),
-            tenantry::testing::admin_role(),
-        )
-        .await
-        .unwrap()
-}
-
-fn user_of(r: Option<Versioned<Record>>) -> UserRecord {
-    match r.unwrap().value {
-        Record::User(u) => u,
-        other => panic!("{other:?}"),
-    }
-}
-
 #[tokio::test]
 async fn an_identity_provider_of_one_organization_signs_in_nobody_of_another() {
     let w = WorldBuilder::new().build().await.unwrap();
-    let (bolt, bea) = second_root(&w).await;
+    let (bolt, bea) = w.add_root("Bolt", "bea@bolt.example").await.unwrap();
     jit(&w, bolt, OrgSettings::default(), |_| {}).await;
     // Bolt's identity provider vouches for Acme's admin: refused, and nothing changes.
     let refused = w
@@ -69,7 +49,7 @@ async fn an_identity_provider_of_one_organization_signs_in_nobody_of_another() {
         matches!(refused, Err(DirectoryError::SsoRefused)),
         "{refused:?}"
     );
-    let ada = user_of(w.store.get(&RecordKey::User(w.admin)).await.unwrap());
+    let ada = w.user_record(w.admin).await.unwrap().unwrap();
     assert_eq!(ada.last_sign_in, None);
     // Bolt's own admin signs in through it.
     assert_eq!(
@@ -84,7 +64,7 @@ async fn an_identity_provider_of_one_organization_signs_in_nobody_of_another() {
 #[tokio::test]
 async fn every_refusal_is_the_same_answer() {
     let w = WorldBuilder::new().build().await.unwrap();
-    let (bolt, _) = second_root(&w).await;
+    let (bolt, _) = w.add_root("Bolt", "bea@bolt.example").await.unwrap();
     // JIT off at Bolt: an unknown person, a user of Acme, and a blocked user of Bolt.
     let blocked = w
         .active_user(bolt, "bill@bolt.example", "purple monkey dishwasher")
@@ -209,7 +189,7 @@ async fn just_in_time_users_get_the_sign_up_defaults_and_required_fields() {
         .sso_login(SsoLogin::new(w.org, ids("sven@acme.example")).with_profile(profile))
         .await
         .unwrap();
-    let record = user_of(w.store.get(&RecordKey::User(sven)).await.unwrap());
+    let record = w.user_record(sven).await.unwrap().unwrap();
     assert_eq!(record.user.profile().department, Some(kitchen.id));
     let decision = w
         .dir

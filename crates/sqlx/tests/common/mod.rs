@@ -7,20 +7,18 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use rand::SeedableRng;
-use tenantry::{
-    Caller, Directory, DirectoryConfig, DirectoryError, ListOf, ManualClock, NewUser, OrgRecord,
-    Record, RecordKey, Store,
-};
-use tenantry_access::{
-    Area, Catalog, CatalogBuilder, Change, GrantRef, Grantables, RoleKey, Scope,
-};
-use tenantry_credentials::{HashParams, LinkBuilder, Password, RawToken, ThrottlePolicy};
+use tenantry::testing::{WorldBuilder, admin_role, token_in};
+use tenantry::{Caller, DirectoryError, ListOf, NewUser, OrgRecord, Record, RecordKey, Store};
+use tenantry_access::{Change, GrantRef, Scope};
+use tenantry_credentials::{Password, PinKey, ThrottlePolicy};
 use tenantry_identity::{
     Email, LoginIdentifiers, Name, NamePart, OrgId, Organization, Profile, UserId, UserKind,
 };
 use tenantry_lifecycle::WayIn;
+
+pub use tenantry::testing::World;
 
 /// A directory under the system's temporary directory, removed on drop.
 pub struct TempDir(PathBuf);
@@ -44,7 +42,7 @@ impl Drop for TempDir {
 }
 
 pub fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).unwrap()
+    tenantry::testing::epoch()
 }
 
 pub fn org_record(name: &str) -> OrgRecord {
@@ -62,61 +60,19 @@ pub fn org_record(name: &str) -> OrgRecord {
     }
 }
 
-fn catalog() -> Catalog {
-    let mut b = CatalogBuilder::new();
-    b.permission("org.admin", Area::Admin, "administer", &[])
-        .unwrap();
-    b.permission("feed.read", Area::Network, "read", &[])
-        .unwrap();
-    b.role("admin", "Admin", &["org.admin", "feed.read"])
-        .unwrap();
-    b.admin_permission("org.admin");
-    b.build().unwrap()
-}
-
-fn admin_role() -> Grantables {
-    Grantables {
-        roles: [RoleKey::new("admin").unwrap()].into(),
-        ..Grantables::new()
-    }
-}
-
-pub struct World {
-    pub dir: Directory,
-    pub store: Arc<dyn Store>,
-    pub org: OrgId,
-    pub admin: UserId,
-}
-
 /// A directory on `store` with a root organization whose admin is Ada. Each call makes a
 /// new organization with new identifiers, so worlds can share a store.
 pub async fn world(store: Arc<dyn Store>, throttle: ThrottlePolicy) -> World {
-    let clock = Arc::new(ManualClock::new(now()));
-    let mut config = DirectoryConfig::new(LinkBuilder::new("https://app.example").unwrap());
-    config.hash_params = HashParams::INSECURE_FAST_FOR_TESTS;
-    config.throttle = throttle;
-    config.pin_keys = vec![tenantry_credentials::PinKey::new(1, &[3; 32]).unwrap()];
-    let dir = Directory::new(store.clone(), catalog(), clock, config).unwrap();
     let tag = unique_tag();
-    let (org, admin) = dir
-        .create_root_organization(
-            Name::parse(&format!("Acme {tag}")).unwrap(),
-            Profile {
-                first_name: Some(NamePart::parse("Ada").unwrap()),
-                ..Profile::default()
-            },
-            Email::parse(&format!("ada-{tag}@acme.example")).unwrap(),
-            &Password::new("correct horse battery staple"),
-            admin_role(),
-        )
+    WorldBuilder::new()
+        .store(store)
+        .throttle(throttle)
+        .pin_keys(vec![PinKey::new(1, &[3; 32]).unwrap()])
+        .root_name(&format!("Acme {tag}"))
+        .admin_email(&format!("ada-{tag}@acme.example"))
+        .build()
         .await
-        .unwrap();
-    World {
-        dir,
-        store,
-        org,
-        admin,
-    }
+        .unwrap()
 }
 
 /// `bytes` random bytes as lowercase hex: names no other run uses.
@@ -151,17 +107,6 @@ async fn user_with_password(w: &World, name: &str) -> UserId {
         .id
 }
 
-fn token_in(text: &str, purpose: &str) -> RawToken {
-    let marker = format!("https://app.example/{purpose}/");
-    let start = text.find(&marker).unwrap() + marker.len();
-    RawToken::new(
-        text[start..]
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-            .collect::<String>(),
-    )
-}
-
 /// Every scenario, one after another, on one store.
 pub async fn scenarios(store: Arc<dyn Store>) {
     one_token_many_redemptions(store.clone(), 32).await;
@@ -186,7 +131,7 @@ pub async fn one_token_many_redemptions(store: Arc<dyn Store>, tasks: usize) {
             _ => None,
         })
         .unwrap();
-    let raw = token_in(&link, "auto-login");
+    let raw = token_in(&link, "auto-login").unwrap();
     let handles: Vec<_> = (0..tasks)
         .map(|_| {
             let (w, raw) = (w.clone(), raw.clone());
