@@ -93,6 +93,19 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! ## Glossary: the five products
+//!
+//! The requirements come from five products' help-center articles. The code and its tests
+//! name a behaviour by the product it comes from:
+//!
+//! | product | what it needs from the directory |
+//! | --- | --- |
+//! | the **social intranet** (the "network") | four user kinds: standard users, guests who see only the groups and channels shared with them, consumers who receive digests with their personal registration link, and PIN users (placeholder email, an 8-digit PIN an admin can export); notification settings through a link |
+//! | the **agency** | client organizations under the agency's, an Org Admin per client, permissions chosen one by one, custom or generated passwords, invitations that log the client in, "log in as", the access review |
+//! | the **partner portal** | customer companies whose first user is their contact and admin, company-level permissions the partner entitles them to, a Customer Manager who administers every customer, the last-admin rule |
+//! | the **workforce platform** | users created by an integration, SSO, an import template, or self sign-up through a department's link; activation by email or SMS code; one-time passwords; username-and-phone users |
+//! | the **help desk** | occupants with access to locations, occupant groups that see one another's requests, self sign-up with approval |
 
 mod areas;
 mod changeset;
@@ -122,8 +135,8 @@ pub use changeset::{Changeset, Committed, Expect};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use detached::Started;
 pub use directory::{
-    AccountChange, Caller, CreatedUser, Directory, DirectoryConfig, DirectoryError, NewUser,
-    SignUpForm, SsoLogin,
+    AccountChange, Caller, CreatedUser, DenialReason, Directory, DirectoryConfig, DirectoryError,
+    NewUser, SignUpForm, SsoLogin,
 };
 pub use edit::UserUpdate;
 pub use error::{StoreError, StoreErrorKind};

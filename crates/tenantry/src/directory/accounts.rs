@@ -48,7 +48,7 @@ impl Directory {
             Event::Invite | Event::ResendInvitation | Event::ResendWelcome
         );
         if needs_mail && record.user.mailbox().is_none() {
-            return Err(DirectoryError::NotFound("mailbox"));
+            return Err(DirectoryError::NoMailbox);
         }
         let mut cs = Changeset::new();
         // Leaving use (deactivate, block, delete, reject) must not strand an organization.

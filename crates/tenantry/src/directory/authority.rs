@@ -165,9 +165,7 @@ impl Directory {
             .check(a, self.catalog.admin(), Target::Org(home))
             .is_allowed()
         {
-            return Err(DirectoryError::Denied(
-                "the caller does not administer the user's organization".into(),
-            ));
+            return Err(DirectoryError::Denied(DenialReason::NotAdminOfUser));
         }
         // Every place the target's grants reach, and the groups of both.
         let mut targets = vec![Target::Org(home)];
@@ -192,9 +190,7 @@ impl Directory {
                 .effective(t, at)
                 .is_subset(resolver.effective(a, at))
             {
-                return Err(DirectoryError::Denied(
-                    "the user holds permissions the caller does not".into(),
-                ));
+                return Err(DirectoryError::Denied(DenialReason::UserHoldsMore));
             }
         }
         Ok(())
@@ -206,6 +202,26 @@ impl Directory {
     /// [`DirectoryError::Denied`].
     pub async fn authorize_admin(&self, caller: Caller, org: OrgId) -> Result<(), DirectoryError> {
         self.require_admin(caller, org).await
+    }
+
+    /// The error for a denied `decision` on `permission` at `target`.
+    pub(crate) fn denied(
+        &self,
+        decision: &tenantry_access::Decision,
+        permission: tenantry_access::PermissionId,
+        target: Target,
+    ) -> DirectoryError {
+        let denial = match decision {
+            tenantry_access::Decision::Deny(d) => d.clone(),
+            // Not reached: callers pass denials only.
+            tenantry_access::Decision::Allow(_) => tenantry_access::Denial::NoGrant,
+        };
+        DirectoryError::Denied(DenialReason::Permission {
+            permission: self.catalog.key(permission).clone(),
+            target,
+            denial,
+            explanation: decision.explain(&self.catalog),
+        })
     }
 
     /// Checks the caller may act ([`Self::acting`]) and administers `org`.
@@ -224,10 +240,7 @@ impl Directory {
         if decision.is_allowed() {
             Ok(())
         } else {
-            // The explanation starts "denied: ", as this error's message does.
-            let explained = decision.explain(&self.catalog);
-            let reason = explained.strip_prefix("denied: ").unwrap_or(&explained);
-            Err(DirectoryError::Denied(reason.to_owned()))
+            Err(self.denied(&decision, self.catalog.admin(), Target::Org(org)))
         }
     }
 

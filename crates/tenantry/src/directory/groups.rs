@@ -32,7 +32,7 @@ impl Directory {
     }
 
     /// Changes a group's name, guest visibility, archived flag, locations or request sharing
-    /// (seed 004's archive). `change` receives the stored group and edits it.
+    /// (the help desk's archive). `change` receives the stored group and edits it.
     #[tracing::instrument(
         name = "tenantry",
         skip_all,
@@ -111,7 +111,7 @@ impl Directory {
         Ok(())
     }
 
-    /// Adds and removes many members at once (seed 004: "much easier ... by editing the group
+    /// Adds and removes many members at once (the help desk: "much easier ... by editing the group
     /// directly"), in one changeset. Members must belong to the group's organization;
     /// archived groups take no new members. Adding a member twice or removing a non-member
     /// changes nothing. Returns how many were added and removed.
@@ -158,9 +158,9 @@ impl Directory {
             }
             let (member, _) = self.user(user).await?;
             if member.user.org() != group.org {
-                return Err(DirectoryError::Denied(format!(
-                    "user {user} belongs to another organization"
-                )));
+                return Err(DirectoryError::Denied(DenialReason::OtherOrganization {
+                    user,
+                }));
             }
             cs.insert(Record::Membership(group.admit(user, now)?));
             added += 1;

@@ -104,6 +104,65 @@ impl Caller {
     }
 }
 
+/// Why [`DirectoryError::Denied`] was answered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DenialReason {
+    /// The access check said no: the caller does not hold `permission` at `target`.
+    Permission {
+        /// The permission checked (the catalog's admin permission for admin actions).
+        permission: tenantry_access::PermissionKey,
+        /// Where it was checked.
+        target: Target,
+        /// The resolver's reason.
+        denial: tenantry_access::Denial,
+        /// The resolver's explanation, as a sentence for logs and admin screens.
+        explanation: String,
+    },
+    /// The caller does not administer the organization of the user acted on (also the
+    /// answer for an unknown user, so that ids of other tenants stay unknown).
+    NotAdminOfUser,
+    /// The user acted on holds a permission the caller does not, somewhere its grants
+    /// reach: the caller may not take the account over.
+    UserHoldsMore,
+    /// The account acted on may not sign in, so it cannot be signed in as.
+    AccountMayNotSignIn,
+    /// "Log in as" needs a reason for the audit log.
+    ReasonRequired,
+    /// Only the system sets a root organization's entitlements.
+    RootEntitlements,
+    /// The user belongs to another organization than the one acted in.
+    OtherOrganization {
+        /// The user.
+        user: UserId,
+    },
+}
+
+impl std::fmt::Display for DenialReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DenialReason::Permission { explanation, .. } => {
+                // The resolver's sentence starts "denied: ", as the error's message does.
+                f.write_str(explanation.strip_prefix("denied: ").unwrap_or(explanation))
+            }
+            DenialReason::NotAdminOfUser => {
+                f.write_str("the caller does not administer the user's organization")
+            }
+            DenialReason::UserHoldsMore => {
+                f.write_str("the user holds permissions the caller does not")
+            }
+            DenialReason::AccountMayNotSignIn => f.write_str("the account may not sign in"),
+            DenialReason::ReasonRequired => f.write_str("a reason is required"),
+            DenialReason::RootEntitlements => {
+                f.write_str("only the system sets a root organization's entitlements")
+            }
+            DenialReason::OtherOrganization { user } => {
+                write!(f, "user {user} belongs to another organization")
+            }
+        }
+    }
+}
+
 /// Why a use case failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -114,9 +173,13 @@ pub enum DirectoryError {
     /// A record the use case needs does not exist.
     #[error("{0} not found")]
     NotFound(&'static str),
-    /// The caller lacks a permission.
+    /// The user has no mailbox to send to (a PIN user, or a user known by username and
+    /// phone only), nor a phone where a text message would do.
+    #[error("the user has no mailbox to send to")]
+    NoMailbox,
+    /// The caller may not do this; the reason says why, in a form a program can match.
     #[error("denied: {0}")]
-    Denied(String),
+    Denied(DenialReason),
     /// The calling user's account may not sign in (invited and not yet activated, pending,
     /// inactive, blocked, deleted, or of a kind that never signs in): it acts for nobody.
     #[error("the caller's account may not act")]
@@ -198,7 +261,7 @@ pub struct NewUser {
     pub identifiers: LoginIdentifiers,
     /// Their way in.
     pub way_in: WayIn,
-    /// The password for [`WayIn::Password`] (seed 001's custom or generated password), or
+    /// The password for [`WayIn::Password`] (the agency's custom or generated password), or
     /// the one-time password for [`WayIn::OneTimePassword`].
     pub password: Option<Password>,
 }
@@ -260,7 +323,7 @@ impl SsoLogin {
     }
 }
 
-/// What a person enters on the sign-up form (seed 003, 004) or a guest's join form (seed 000).
+/// What a person enters on the sign-up form (workforce platform, help desk) or a guest's join form (social intranet).
 #[derive(Debug, Clone)]
 pub struct SignUpForm {
     /// The organization signed up to.
@@ -338,7 +401,13 @@ pub(crate) fn counts_as_admin(account: &Account) -> bool {
 }
 
 pub(crate) fn conflict(e: &StoreError) -> bool {
-    e.kind() == StoreErrorKind::Conflict
+    // A commit answers NotFound when a record it updates or deletes at the version read was
+    // deleted meanwhile: a lost race like a stale version, settled by reading again. (Reads
+    // answer `None` for a missing record, never NotFound.)
+    matches!(
+        e.kind(),
+        StoreErrorKind::Conflict | StoreErrorKind::NotFound
+    )
 }
 
 /// The context of an activation token that reactivates an inactive account (a sign-up with
@@ -438,7 +507,7 @@ impl Directory {
         &self.clock
     }
 
-    /// The public URL of the sign-up link with `code` (a department's, seed 003), under the
+    /// The public URL of the sign-up link with `code` (a department's, the workforce platform), under the
     /// configured base URL: `{base}/signup/{code}`. For posters,
     /// [`QrCode::encode`](tenantry_lifecycle::QrCode::encode) makes it a QR code (SVG or PNG).
     pub fn sign_up_url(&self, code: &tenantry_identity::SignUpCode) -> String {
@@ -578,7 +647,7 @@ impl Directory {
             .as_ref()
             .filter(|_| channels.sms && user.kind().has_mailbox());
         if email.is_none() && phone.is_none() {
-            return Err(DirectoryError::NotFound("mailbox or phone"));
+            return Err(DirectoryError::NoMailbox);
         }
         let (raw, token) =
             self.with_rng(|rng| issue_token(purpose, user.id(), now, ttl, context, rng))?;
@@ -593,7 +662,7 @@ impl Directory {
         let hash = token.hash;
         let key = format!("{}:{}:{}", kind.as_str(), user.id(), hash.to_hex());
         let rendered = self.renderer.render(&ctx);
-        // Seed 003: a user with both an email and a phone gets both.
+        // The workforce platform: a user with both an email and a phone gets both.
         if let Some(phone) = phone {
             let mut sms = self.outbox_to(
                 phone.as_str(),

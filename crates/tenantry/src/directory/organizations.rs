@@ -109,7 +109,7 @@ impl Directory {
         Ok(id)
     }
 
-    /// Sets what `org` may hand out (seed 002's company-level permissions). Only the system
+    /// Sets what `org` may hand out (the partner portal's company-level permissions). Only the system
     /// or an admin of its parent may, and never beyond the parent's own entitlements. Grants
     /// outside the new entitlements stop being effective at once.
     #[tracing::instrument(
@@ -141,9 +141,7 @@ impl Directory {
         match (caller.user(), record.org.parent) {
             (None, _) => {}
             (Some(_), None) => {
-                return Err(DirectoryError::Denied(
-                    "only the system sets a root organization's entitlements".into(),
-                ));
+                return Err(DirectoryError::Denied(DenialReason::RootEntitlements));
             }
             (Some(_), Some(parent)) => {
                 self.require_admin(caller, parent).await?;
@@ -258,7 +256,7 @@ impl Directory {
         Ok(())
     }
 
-    /// Makes `user` the organization's contact person (seed 002): a standard member; no
+    /// Makes `user` the organization's contact person (partner portal): a standard member; no
     /// privileges come with it.
     #[tracing::instrument(
         name = "tenantry",

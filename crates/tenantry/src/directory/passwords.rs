@@ -27,7 +27,7 @@ impl Directory {
         Ok(self.config.password_policy.check(password, &ctx)?)
     }
 
-    /// "Forgot password" (seed 002): mails a reset link valid one hour if `identifier`
+    /// "Forgot password" (partner portal): mails a reset link valid one hour if `identifier`
     /// belongs to an account that may sign in and has a mailbox; an older reset link stops
     /// working. Answers `Ok(())` either way, so the form does not reveal which accounts exist.
     #[tracing::instrument(
@@ -56,7 +56,7 @@ impl Directory {
         }
     }
 
-    /// An admin triggers a password reset for `user` (seed 002's Reset Password button).
+    /// An admin triggers a password reset for `user` (the partner portal's Reset Password button).
     #[tracing::instrument(
         name = "tenantry",
         skip_all,
@@ -70,7 +70,7 @@ impl Directory {
     ) -> Result<(), DirectoryError> {
         let record = self.takeover_target(caller, user).await?;
         if record.user.mailbox().is_none() {
-            return Err(DirectoryError::NotFound("mailbox"));
+            return Err(DirectoryError::NoMailbox);
         }
         retrying!(self, self.queue_reset(caller, &record.user))
     }

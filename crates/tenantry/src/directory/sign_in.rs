@@ -297,7 +297,7 @@ impl Directory {
         }
     }
 
-    /// "Log in as" (seed 001's preview): an admin of the target's organization views it as
+    /// "Log in as" (the agency's preview): an admin of the target's organization views it as
     /// the target does. Refused towards a target who holds anything there the admin does
     /// not, and towards accounts that may not sign in. Recorded in the audit log with the
     /// admin and the reason. The host starts the session it returns the user for.
@@ -317,15 +317,13 @@ impl Directory {
         // An unknown user is refused as one the caller may not take over: the answer tells
         // another tenant's admin nothing about which ids exist, nor their state.
         let (record, _) = self.user(target).await.map_err(|e| match e {
-            DirectoryError::NotFound(_) => DirectoryError::Denied(
-                "the caller does not administer the user's organization".into(),
-            ),
+            DirectoryError::NotFound(_) => DirectoryError::Denied(DenialReason::NotAdminOfUser),
             other => other,
         })?;
         let org = record.user.org();
         self.may_take_over(&admin, &record).await?;
         if !record.account.capabilities().may_sign_in {
-            return Err(DirectoryError::Denied("the account may not sign in".into()));
+            return Err(DirectoryError::Denied(DenialReason::AccountMayNotSignIn));
         }
         let reason: String = reason
             .trim()
@@ -334,7 +332,7 @@ impl Directory {
             .take(500)
             .collect();
         if reason.is_empty() {
-            return Err(DirectoryError::Denied("a reason is required".into()));
+            return Err(DirectoryError::Denied(DenialReason::ReasonRequired));
         }
         let mut event = self.audit(
             Caller::User(caller),
@@ -349,7 +347,7 @@ impl Directory {
         Ok(target)
     }
 
-    /// Mails `user` a link that signs them in once within 15 minutes (seed 001's invitation
+    /// Mails `user` a link that signs them in once within 15 minutes (the agency's invitation
     /// that "automatically logs the client into their dashboard"). The caller must
     /// administer the user's organization; an older such link stops working.
     #[tracing::instrument(
@@ -365,7 +363,7 @@ impl Directory {
     ) -> Result<(), DirectoryError> {
         let record = self.takeover_target(caller, user).await?;
         if !record.account.capabilities().may_sign_in {
-            return Err(DirectoryError::Denied("the account may not sign in".into()));
+            return Err(DirectoryError::Denied(DenialReason::AccountMayNotSignIn));
         }
         retrying!(self, self.try_send_login_link(caller, &record.user))
     }

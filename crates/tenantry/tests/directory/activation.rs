@@ -9,7 +9,7 @@ use tenantry_lifecycle::WayIn;
 use crate::support::*;
 
 #[tokio::test]
-async fn seed_004_self_sign_up_with_approval() {
+async fn helpdesk_self_sign_up_with_approval() {
     let w = world().await;
     // Off by default.
     assert!(matches!(
@@ -84,7 +84,7 @@ async fn seed_004_self_sign_up_with_approval() {
 }
 
 #[tokio::test]
-async fn seed_003_one_time_passwords_and_activation_codes() {
+async fn workforce_one_time_passwords_and_activation_codes() {
     let w = world().await;
     // A one-time password set by the admin: it only lets the user set their own, once.
     let mut otp_user = standard("otto@acme.example", WayIn::OneTimePassword);
@@ -170,7 +170,7 @@ async fn seed_003_one_time_passwords_and_activation_codes() {
         .change_account(Caller::User(w.admin), worker, Event::Invite)
         .await;
     assert!(
-        matches!(no_mailbox, Err(DirectoryError::NotFound("mailbox"))),
+        matches!(no_mailbox, Err(DirectoryError::NoMailbox)),
         "{no_mailbox:?}"
     );
     w.dir
@@ -216,7 +216,7 @@ async fn seed_003_one_time_passwords_and_activation_codes() {
 }
 
 #[tokio::test]
-async fn seed_003_email_and_sms_both_when_a_user_has_both() {
+async fn workforce_email_and_sms_both_when_a_user_has_both() {
     let w = world().await;
     configure(&w, |s, _| s.communication.sms = true).await;
     let mut both = standard("both@acme.example", WayIn::Activation);

@@ -9,7 +9,7 @@ use tenantry_lifecycle::{AccountState, WayIn};
 use crate::support::*;
 
 #[tokio::test]
-async fn seed_000_exports_and_seed_003_import() {
+async fn network_exports_and_workforce_import() {
     let w = world().await;
     configure(&w, |s, _| {
         s.consumers_enabled = true;
@@ -170,7 +170,7 @@ async fn seed_000_exports_and_seed_003_import() {
 }
 
 #[tokio::test]
-async fn seed_003_import_commits_in_blocks_and_skips_what_it_may_not_create() {
+async fn workforce_import_commits_in_blocks_and_skips_what_it_may_not_create() {
     let mut b = CatalogBuilder::new();
     b.permission("org.admin", Area::Admin, "administer", &[])
         .unwrap();
@@ -278,7 +278,7 @@ async fn seed_003_import_commits_in_blocks_and_skips_what_it_may_not_create() {
     }
     assert_eq!(stored, n - 2);
 
-    // Seed 002: the first row's user is the company's contact person and admin, with the
+    // The partner portal: the first row's user is the company's contact person and admin, with the
     // row's role as well; the others have the role only.
     let first = outcome
         .created
@@ -331,7 +331,7 @@ async fn seed_003_import_commits_in_blocks_and_skips_what_it_may_not_create() {
 }
 
 #[tokio::test]
-async fn seed_001_access_review_lists_kind_state_last_sign_in_and_permissions() {
+async fn agency_access_review_lists_kind_state_last_sign_in_and_permissions() {
     let w = world_with(agency_catalog()).await;
     let admin = Caller::User(w.admin);
     let mut helper = standard("helper@acme.example", WayIn::Password);

@@ -7,7 +7,7 @@ use tenantry_lifecycle::WayIn;
 use crate::support::*;
 
 #[tokio::test]
-async fn seed_004_locations_and_seed_003_department_links() {
+async fn helpdesk_locations_and_workforce_department_links() {
     let w = world().await;
     let hq = w
         .dir
@@ -91,7 +91,7 @@ async fn seed_004_locations_and_seed_003_department_links() {
         Err(DirectoryError::NotFound("location"))
     ));
 
-    // Seed 003: a department link places sign-ups in that department.
+    // The workforce platform: a department link places sign-ups in that department.
     let night = w
         .dir
         .create_department(

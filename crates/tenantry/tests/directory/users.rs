@@ -26,10 +26,21 @@ async fn only_admins_create_users_and_identifiers_are_unique() {
             standard("eve@acme.example", WayIn::None),
         )
         .await;
-    assert!(
-        matches!(denied, Err(DirectoryError::Denied(_))),
-        "{denied:?}"
-    );
+    // The denial says, in a form a program can match, what was checked and why it failed.
+    match denied {
+        Err(DirectoryError::Denied(DenialReason::Permission {
+            permission,
+            target,
+            denial,
+            explanation,
+        })) => {
+            assert_eq!(permission.as_str(), "org.admin");
+            assert_eq!(target, tenantry_access::Target::Org(w.org));
+            assert_eq!(denial, tenantry_access::Denial::NoGrant);
+            assert!(explanation.starts_with("denied: no grant"), "{explanation}");
+        }
+        other => panic!("{other:?}"),
+    }
     let dup = w
         .dir
         .create_user(
@@ -97,7 +108,7 @@ async fn pin_users_and_consumers_need_their_settings() {
 }
 
 #[tokio::test]
-async fn seed_000_pin_flow() {
+async fn network_pin_flow() {
     let w = world().await;
     enable_pin_users(&w).await;
     let pin_user = pin_user("Max", "Muster", "4711");
@@ -184,7 +195,7 @@ async fn seed_000_pin_flow() {
 }
 
 #[tokio::test]
-async fn seed_003_identifiers_added_later() {
+async fn workforce_identifiers_added_later() {
     let w = world().await;
     let admin = Caller::User(w.admin);
     let worker = NewUser {
@@ -333,7 +344,7 @@ async fn changing_the_email_kills_links_sent_to_the_old_one() {
 }
 
 #[tokio::test]
-async fn seed_000_renaming_a_pin_user_keeps_the_placeholder_unless_asked() {
+async fn network_renaming_a_pin_user_keeps_the_placeholder_unless_asked() {
     let w = world().await;
     enable_pin_users(&w).await;
     let admin = Caller::User(w.admin);
@@ -422,4 +433,26 @@ async fn seed_000_renaming_a_pin_user_keeps_the_placeholder_unless_asked() {
         w.dir.update_user(admin, w.admin, regenerate).await,
         Err(DirectoryError::NotFound(_))
     ));
+}
+
+#[tokio::test]
+async fn messages_to_a_user_without_a_mailbox_are_refused_as_such() {
+    let w = world().await;
+    enable_pin_users(&w).await;
+    let pin = w
+        .dir
+        .create_user(w.admin(), w.org, pin_user("Max", "Muster", "0042"))
+        .await
+        .unwrap()
+        .id;
+    // A PIN user has only a placeholder address: no reset mail, no invitation.
+    let reset = w.dir.reset_password_by_admin(w.admin(), pin).await;
+    assert!(matches!(reset, Err(DirectoryError::NoMailbox)), "{reset:?}");
+    assert!(
+        w.outbox()
+            .await
+            .unwrap()
+            .iter()
+            .all(|m| m.user != Some(pin))
+    );
 }
