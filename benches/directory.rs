@@ -78,7 +78,7 @@ async fn directory(store: Arc<dyn Store>) -> (Directory, OrgId, UserId) {
 async fn import(dir: &Directory, org: OrgId, admin: UserId, file: &[u8], n: usize) -> Duration {
     let start = Instant::now();
     let plan = dir
-        .plan_import(Caller::User(admin), org, file, false)
+        .plan_import(Caller::User(admin), org, file, tenantry::ImportFormat::Csv)
         .await
         .unwrap();
     assert_eq!(plan.create.len(), n, "{:?}", plan.rejected.first());

@@ -8,7 +8,7 @@ mod support;
 use std::fs::File;
 use support::{App, Result, at, detail, may, out_dir, role, step, user_with_email};
 
-use tenantry::{AuditQuery, Caller, ExportKind, Format};
+use tenantry::{AuditQuery, Caller, ExportKind, ExportRequest, Format};
 use tenantry_access::{
     Area, Catalog, CatalogBuilder, Change, GrantRef, Grantables, PermissionKey, Scope, Target,
 };
@@ -192,9 +192,11 @@ async fn main() -> Result {
     dir.export(
         olga,
         bakery,
-        ExportKind::AccessReview,
-        Format::Csv(Default::default()),
-        &Headers::default(),
+        ExportRequest {
+            kind: ExportKind::AccessReview,
+            format: Format::Csv(Default::default()),
+            headers: &Headers::default(),
+        },
         File::create(&path)?,
     )
     .await?;

@@ -12,8 +12,8 @@ use support::{
     App, Result, SYSTEM, at, detail, may, out_dir, person, pin_user, role, step, user_with_email,
 };
 use tenantry::{
-    Caller, Clock, DirectoryError, ExportKind, Format, HostMessage, NotificationSettings,
-    SharedArea, SystemClock, Topic, UserUpdate,
+    Caller, Clock, DirectoryError, ExportKind, ExportRequest, Format, HostMessage,
+    NotificationSettings, SharedArea, SystemClock, Topic, UserUpdate,
 };
 use tenantry_access::{Area, Catalog, CatalogBuilder, Change, Target};
 use tenantry_credentials::Password;
@@ -126,8 +126,7 @@ async fn main() -> Result {
     // Channels beyond groups: the admin shares one with guests.
     let news = SharedArea::new("channel", "company-news")?;
     let board = SharedArea::new("channel", "board-room")?;
-    dir.share_with_guests(admin, net, news.clone(), true)
-        .await?;
+    dir.share_with_guests(admin, net, news.clone()).await?;
     detail(format!(
         "the channel company-news is shared with guests: Gus sees it {}, board-room {}",
         dir.may_see_area(gus, net, &news).await?,
@@ -222,9 +221,11 @@ async fn main() -> Result {
         .export(
             admin,
             net,
-            ExportKind::PinUsers,
-            Format::Csv(Default::default()),
-            &Headers::default(),
+            ExportRequest {
+                kind: ExportKind::PinUsers,
+                format: Format::Csv(Default::default()),
+                headers: &Headers::default(),
+            },
             File::create(&path)?,
         )
         .await?;

@@ -10,7 +10,7 @@ use std::fs::File;
 use support::{
     App, Result, SYSTEM, at, detail, may, out_dir, person, pin_user, role, step, user_with_email,
 };
-use tenantry::{Caller, ExportKind, Format};
+use tenantry::{Caller, ExportKind, ExportRequest, Format, ImportFormat, NewRootOrganization};
 use tenantry_access::{Area, Catalog, CatalogBuilder, Change, GrantRef, Scope, Target};
 use tenantry_credentials::Password;
 use tenantry_identity::{Email, EmailDomain, Name, OrgSettings, PinUserSettings, UserKind};
@@ -51,13 +51,13 @@ async fn main() -> Result {
 
     // 1. The agency and its admin; her grant covers the agency's whole tree.
     let (agency, ada) = dir
-        .create_root_organization(
-            Name::parse("Northwind Agency")?,
-            person("Ada", "Lovelace")?,
-            Email::parse("ada@northwind.example")?,
-            &Password::new("correct horse battery staple"),
-            role("admin")?,
-        )
+        .create_root_organization(NewRootOrganization {
+            name: Name::parse("Northwind Agency")?,
+            admin_profile: person("Ada", "Lovelace")?,
+            admin_email: Email::parse("ada@northwind.example")?,
+            admin_password: Password::new("correct horse battery staple"),
+            admin_grant: role("admin")?,
+        })
         .await?;
     let ada_at_agency = GrantRef {
         user: ada,
@@ -149,7 +149,7 @@ async fn main() -> Result {
                  Ernst;Ofen;staff;ernst@bakery.example;de\n\
                  Fay;;staff;fay@bakery.example;en\n";
     let plan = dir
-        .plan_import(admin, bakery, sheet.as_bytes(), false)
+        .plan_import(admin, bakery, sheet.as_bytes(), ImportFormat::Csv)
         .await?;
     step(format!(
         "planned an import: {} to create, {} rejected",
@@ -174,18 +174,22 @@ async fn main() -> Result {
         .export(
             admin,
             bakery,
-            users,
-            Format::Csv(csv),
-            &headers,
+            ExportRequest {
+                kind: users,
+                format: Format::Csv(csv),
+                headers: &headers,
+            },
             File::create(out.join("bakery-users.csv"))?,
         )
         .await?;
     dir.export(
         admin,
         bakery,
-        users,
-        Format::Xlsx,
-        &headers,
+        ExportRequest {
+            kind: users,
+            format: Format::Xlsx,
+            headers: &headers,
+        },
         File::create(out.join("bakery-users.xlsx"))?,
     )
     .await?;
@@ -194,9 +198,11 @@ async fn main() -> Result {
         .export(
             admin,
             florist,
-            pins,
-            Format::Xlsx,
-            &headers,
+            ExportRequest {
+                kind: pins,
+                format: Format::Xlsx,
+                headers: &headers,
+            },
             File::create(out.join("florist-pins.xlsx"))?,
         )
         .await?;

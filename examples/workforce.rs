@@ -9,7 +9,7 @@ mod support;
 use std::fs::File;
 
 use support::{App, Result, SYSTEM, detail, out_dir, person, step, user_with_email};
-use tenantry::{Caller, NewUser, SignUpForm, SsoLogin, UserUpdate};
+use tenantry::{Caller, ImportFormat, NewDepartment, NewUser, SignUpForm, SsoLogin, UserUpdate};
 use tenantry_access::{Area, Catalog, CatalogBuilder};
 use tenantry_credentials::{CodeChannel, Password};
 use tenantry_identity::{
@@ -65,7 +65,14 @@ async fn main() -> Result {
     dir.configure_organization(hr, company, settings, lifecycle)
         .await?;
     let kitchen = dir
-        .create_department(hr, company, Name::parse("Kitchen")?, true)
+        .create_department(
+            hr,
+            company,
+            NewDepartment {
+                name: Name::parse("Kitchen")?,
+                sign_up_link: true,
+            },
+        )
         .await?;
     dir.create_job_profile(hr, company, Name::parse("Cook")?)
         .await?;
@@ -193,7 +200,9 @@ async fn main() -> Result {
         }
     }
     let filled = workbook.save_to_buffer()?;
-    let plan = dir.plan_import(hr, company, &filled, true).await?;
+    let plan = dir
+        .plan_import(hr, company, &filled, ImportFormat::Xlsx)
+        .await?;
     step(format!(
         "HR filled in 3 rows; the dry run: {} to create, {} rejected",
         plan.create.len(),

@@ -11,8 +11,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use async_trait::async_trait;
 use rand::RngExt;
 use tenantry::{
-    Caller, DeliveryError, Directory, DirectoryConfig, EmailMessage, Mailer, RetryPolicy,
-    SmsMessage, SmsSender, Store, SystemClock, dispatch,
+    Caller, DeliveryError, Directory, DirectoryConfig, Dispatcher, EmailMessage, Mailer,
+    SmsMessage, SmsSender, Store, SystemClock,
 };
 use tenantry_access::Catalog;
 use tenantry_credentials::{LinkBuilder, PinKey, RawToken};
@@ -120,28 +120,24 @@ impl App {
     ) -> Result<(OrgId, tenantry_identity::UserId)> {
         Ok(self
             .dir
-            .create_root_organization(
-                tenantry_identity::Name::parse(name)?,
-                person(first, last)?,
-                tenantry_identity::Email::parse(email)?,
-                &tenantry_credentials::Password::new("correct horse battery staple"),
-                role(admin_role)?,
-            )
+            .create_root_organization(tenantry::NewRootOrganization {
+                name: tenantry_identity::Name::parse(name)?,
+                admin_profile: person(first, last)?,
+                admin_email: tenantry_identity::Email::parse(email)?,
+                admin_password: tenantry_credentials::Password::new("correct horse battery staple"),
+                admin_grant: role(admin_role)?,
+            })
             .await?)
     }
 
     /// Delivers what the outbox holds, printing each message; returns the emails sent.
     pub async fn deliver(&self) -> Result<Vec<EmailMessage>> {
         let before = self.emails().len();
-        dispatch(
-            self.store.as_ref(),
-            &self.mail,
-            Some(&self.mail),
-            &SystemClock,
-            &RetryPolicy::default(),
-            1000,
-        )
-        .await?;
+        Dispatcher::new(self.store.as_ref(), &self.mail, &SystemClock)
+            .sms(&self.mail)
+            .batch(1000)
+            .run()
+            .await?;
         Ok(self.emails().split_off(before))
     }
 

@@ -64,10 +64,10 @@ impl SharedArea {
 pub const MAX_GUEST_AREAS: usize = 1_000;
 
 impl Directory {
-    /// Opens `area` of `org` to guests (`shared`), or closes it again. The caller must
-    /// administer the organization; hosts whose own roles (channel managers) decide it call
-    /// this as [`Caller::System`] after their own check. Audited as `area.shared` or
-    /// `area.unshared`; doing what is already so changes nothing.
+    /// Opens `area` of `org` to guests. The caller must administer the organization; hosts
+    /// whose own roles (channel managers) decide it call this as [`Caller::System`] after
+    /// their own check. Audited as `area.shared`; sharing what is shared changes nothing.
+    /// At most [`MAX_GUEST_AREAS`] areas per organization.
     #[tracing::instrument(
         name = "tenantry",
         skip_all,
@@ -75,6 +75,33 @@ impl Directory {
         err(Display)
     )]
     pub async fn share_with_guests(
+        &self,
+        caller: Caller,
+        org: OrgId,
+        area: SharedArea,
+    ) -> Result<(), DirectoryError> {
+        self.set_shared(caller, org, area, true).await
+    }
+
+    /// Closes `area` of `org` to guests again, under the same rules as
+    /// [`Self::share_with_guests`]. Audited as `area.unshared`; closing what is not open
+    /// changes nothing.
+    #[tracing::instrument(
+        name = "tenantry",
+        skip_all,
+        fields(use_case = "stop_sharing_with_guests"),
+        err(Display)
+    )]
+    pub async fn stop_sharing_with_guests(
+        &self,
+        caller: Caller,
+        org: OrgId,
+        area: SharedArea,
+    ) -> Result<(), DirectoryError> {
+        self.set_shared(caller, org, area, false).await
+    }
+
+    async fn set_shared(
         &self,
         caller: Caller,
         org: OrgId,

@@ -43,6 +43,26 @@ pub enum Format {
     Xlsx,
 }
 
+/// What [`Directory::export`] writes: which list, in which format, with which headers.
+#[derive(Clone, Copy, Debug)]
+pub struct ExportRequest<'a> {
+    /// Which list.
+    pub kind: ExportKind,
+    /// CSV (with its options) or XLSX.
+    pub format: Format,
+    /// The column headers, in the reader's language.
+    pub headers: &'a Headers,
+}
+
+/// The kind of file [`Directory::plan_import`] reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImportFormat {
+    /// CSV as spreadsheet programs save it (delimiter and encoding detected).
+    Csv,
+    /// An XLSX workbook (its first sheet).
+    Xlsx,
+}
+
 /// An import row: its number, the user to create, the role to grant.
 type ImportRow = (usize, NewUser, Option<RoleKey>);
 
@@ -59,18 +79,21 @@ pub struct ImportOutcome {
 }
 
 impl Directory {
-    /// Writes the `kind` list of `org` to `writer` in `format` with headers in `headers`.
-    /// The caller must administer the organization. Exporting PINs is audited.
+    /// Writes the list `request` asks for of `org` to `writer`. The caller must administer
+    /// the organization. Exporting PINs is audited.
     #[tracing::instrument(name = "tenantry", skip_all, fields(use_case = "export"), err(Display))]
     pub async fn export<W: Write + Send>(
         &self,
         caller: Caller,
         org: OrgId,
-        kind: ExportKind,
-        format: Format,
-        headers: &Headers,
+        request: ExportRequest<'_>,
         writer: W,
     ) -> Result<u64, DirectoryError> {
+        let ExportRequest {
+            kind,
+            format,
+            headers,
+        } = request;
         self.require_admin(caller, org).await?;
         let (org_record, _) = self.org(org).await?;
         let kinds = match kind {
@@ -280,16 +303,15 @@ impl Directory {
         caller: Caller,
         org: OrgId,
         file: &[u8],
-        xlsx: bool,
+        format: ImportFormat,
     ) -> Result<ImportPlan, DirectoryError> {
         self.acting(caller).await?;
         self.require_admin(caller, org).await?;
         let template = self.template_of(org).await?;
         let limits = ImportLimits::default();
-        let sheet = if xlsx {
-            read_xlsx(file, &limits)?
-        } else {
-            read_csv(file, &limits)?
+        let sheet = match format {
+            ImportFormat::Xlsx => read_xlsx(file, &limits)?,
+            ImportFormat::Csv => read_csv(file, &limits)?,
         };
         let report = template.validate(&sheet)?;
         let mut existing = HashSet::new();

@@ -11,7 +11,7 @@
 //! exports and the template import, departments with sign-up codes, job profiles and
 //! locations, editing users, group member directories, notification settings and the
 //! host's own messages. Every change is one all-or-nothing [`Store::commit`] of a [`Changeset`] with
-//! its audit events; messages go to an outbox in the same commit, and [`dispatch`] delivers
+//! its audit events; messages go to an outbox in the same commit, and a [`Dispatcher`] delivers
 //! them through your [`Mailer`] and [`SmsSender`] (texts by the [`DefaultRenderer`], English
 //! and German, or your [`Renderer`]). Every use case runs in a `tracing` span named
 //! `tenantry` with its name as the `use_case` field; arguments are never recorded, so no
@@ -38,7 +38,7 @@
 //! | `directory::consumers`, `notify` | digests, consumer registration, notification settings, the host's messages |
 //! | `edit`, `areas`, `exchange`, `pins`, `housekeeping` | editing users; areas shared with guests; exports and imports; PIN key rotation; [`Directory::purge`] |
 //! | `store`, `memory`, `changeset`, `records` | the [`Store`] trait, [`MemoryStore`], [`Changeset`], the records |
-//! | `outbox`, `mail`, `render` | [`dispatch`], [`Mailer`] and [`SmsSender`], message texts |
+//! | `outbox`, `mail`, `render` | [`Dispatcher`], [`Mailer`] and [`SmsSender`], message texts |
 //!
 //! ```
 //! use std::sync::{Arc, Mutex};
@@ -71,15 +71,20 @@
 //!
 //! let admin = Grantables { roles: [RoleKey::new("admin")?].into(), ..Grantables::new() };
 //! let (acme, ada) = dir
-//!     .create_root_organization(Name::parse("Acme")?, Profile::default(),
-//!         Email::parse("ada@acme.example")?, &Password::new("correct horse battery staple"), admin)
+//!     .create_root_organization(NewRootOrganization {
+//!         name: Name::parse("Acme")?,
+//!         admin_profile: Profile::default(),
+//!         admin_email: Email::parse("ada@acme.example")?,
+//!         admin_password: Password::new("correct horse battery staple"),
+//!         admin_grant: admin,
+//!     })
 //!     .await?;
 //! let bob = NewUser::invited(Email::parse("bob@acme.example")?);
 //! let bob = dir.create_user(Caller::User(ada), acme, bob).await?.id;
 //!
 //! // The invitation waits in the outbox until a dispatcher delivers it.
 //! let mailer = Kept::default();
-//! dispatch(store.as_ref(), &mailer, None, &SystemClock, &RetryPolicy::default(), 10).await?;
+//! Dispatcher::new(store.as_ref(), &mailer, &SystemClock).batch(10).run().await?;
 //! let invitation = mailer.0.lock().unwrap().pop().unwrap();
 //! assert_eq!(invitation.to, "bob@acme.example");
 //! let token = invitation.text.split("https://app.example/invitation/").nth(1).unwrap();
@@ -136,17 +141,17 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use detached::Started;
 pub use directory::{
     AccountChange, Caller, CreatedUser, DenialReason, Directory, DirectoryConfig, DirectoryError,
-    NewUser, SignUpForm, SsoLogin,
+    NewDepartment, NewRootOrganization, NewUser, SignUpForm, SsoLogin,
 };
 pub use edit::UserUpdate;
 pub use error::{StoreError, StoreErrorKind};
-pub use exchange::{ExportKind, Format, ImportOutcome};
+pub use exchange::{ExportKind, ExportRequest, Format, ImportFormat, ImportOutcome};
 pub use housekeeping::{PurgeReport, Retention};
 pub use mail::{DeliveryError, EmailMessage, Mailer, SmsMessage, SmsSender};
 pub use members::{GroupMembers, Member};
 pub use memory::{DEFAULT_PAGE, MAX_PAGE, MemoryStore};
 pub use notify::{HostMessage, MAX_SUBJECT, MAX_TEXT, NotificationSettings, Topic};
-pub use outbox::{DispatchReport, RetryPolicy, dispatch};
+pub use outbox::{DispatchReport, Dispatcher, RetryPolicy};
 pub use records::{
     AuditEvent, Channel, OrgRecord, OutboxMessage, OutboxStatus, Record, RecordKey, UniqueKey,
     UserRecord, Versioned,

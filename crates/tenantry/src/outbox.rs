@@ -63,15 +63,94 @@ pub struct DispatchReport {
     pub withdrawn: usize,
 }
 
-/// Delivers up to `limit` due messages through `mailer` and `sms` (SMS messages fail
-/// permanently when no SMS sender is configured).
+/// Delivers due messages from the outbox: a dispatch round over a store, through a mailer
+/// (and an SMS sender, if any), on a clock, with a retry policy and a batch size.
+///
+/// ```no_run
+/// # async fn run(store: &dyn tenantry::Store, mailer: &dyn tenantry::Mailer) -> Result<(), tenantry::StoreError> {
+/// use tenantry::{Dispatcher, RetryPolicy, SystemClock};
+/// let report = Dispatcher::new(store, mailer, &SystemClock)
+///     .policy(RetryPolicy::default())
+///     .batch(100)
+///     .run()
+///     .await?;
+/// println!("{} sent, {} to retry", report.sent, report.retried);
+/// # Ok(()) }
+/// ```
 ///
 /// Each message is first leased (its next attempt moved past the lease, in a commit that
 /// fails if another dispatcher got there first), then sent, then marked sent, with its
 /// bodies dropped: links with tokens do not stay at rest once delivered. Delivery is at
 /// least once: a dispatcher that dies between sending and marking leaves the message to be
-/// sent again after the lease, with the same idempotency key.
-pub async fn dispatch(
+/// sent again after the lease, with the same idempotency key. SMS messages fail permanently
+/// when no SMS sender is configured.
+#[derive(Clone, Copy)]
+pub struct Dispatcher<'a> {
+    store: &'a dyn Store,
+    mailer: &'a dyn Mailer,
+    sms: Option<&'a dyn SmsSender>,
+    clock: &'a dyn Clock,
+    policy: RetryPolicy,
+    batch: usize,
+}
+
+impl std::fmt::Debug for Dispatcher<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dispatcher")
+            .field("sms", &self.sms.is_some())
+            .field("policy", &self.policy)
+            .field("batch", &self.batch)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> Dispatcher<'a> {
+    /// A dispatcher over `store` sending mail through `mailer`, with the default
+    /// [`RetryPolicy`], no SMS sender and batches of 100 messages.
+    pub fn new(store: &'a dyn Store, mailer: &'a dyn Mailer, clock: &'a dyn Clock) -> Self {
+        Self {
+            store,
+            mailer,
+            sms: None,
+            clock,
+            policy: RetryPolicy::default(),
+            batch: 100,
+        }
+    }
+
+    /// Sends text messages through `sms`.
+    pub fn sms(mut self, sms: &'a dyn SmsSender) -> Self {
+        self.sms = Some(sms);
+        self
+    }
+
+    /// Retries and leases by `policy`.
+    pub fn policy(mut self, policy: RetryPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Delivers at most `batch` due messages per [`Self::run`].
+    pub fn batch(mut self, batch: usize) -> Self {
+        self.batch = batch;
+        self
+    }
+
+    /// One round: delivers up to the batch size of due messages.
+    pub async fn run(&self) -> Result<DispatchReport, StoreError> {
+        dispatch(
+            self.store,
+            self.mailer,
+            self.sms,
+            self.clock,
+            &self.policy,
+            self.batch,
+        )
+        .await
+    }
+}
+
+async fn dispatch(
     store: &dyn Store,
     mailer: &dyn Mailer,
     sms: Option<&dyn SmsSender>,

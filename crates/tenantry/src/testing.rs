@@ -29,11 +29,13 @@ use tenantry_identity::{LoginKey, SignUpCode};
 
 use crate::changeset::{Changeset, Committed};
 use crate::clock::{Clock, ManualClock};
-use crate::directory::{Caller, Directory, DirectoryConfig, DirectoryError, NewUser, SignUpForm};
+use crate::directory::{
+    Caller, Directory, DirectoryConfig, DirectoryError, NewRootOrganization, NewUser, SignUpForm,
+};
 use crate::error::{StoreError, StoreErrorKind};
 use crate::mail::{DeliveryError, EmailMessage, Mailer, SmsMessage, SmsSender};
 use crate::memory::MemoryStore;
-use crate::outbox::{DispatchReport, RetryPolicy, dispatch};
+use crate::outbox::{DispatchReport, Dispatcher};
 use crate::records::{
     AuditEvent, OrgRecord, OutboxMessage, Record, RecordKey, UserRecord, Versioned,
 };
@@ -221,16 +223,16 @@ impl WorldBuilder {
             config,
         )?;
         let (org, admin) = dir
-            .create_root_organization(
-                Name::parse(&self.root_name)?,
-                Profile {
+            .create_root_organization(NewRootOrganization {
+                name: Name::parse(&self.root_name)?,
+                admin_profile: Profile {
                     first_name: Some(NamePart::parse("Ada")?),
                     ..Profile::default()
                 },
-                Email::parse(&self.admin_email)?,
-                &Password::new(ADMIN_PASSWORD),
-                admin_role(),
-            )
+                admin_email: Email::parse(&self.admin_email)?,
+                admin_password: Password::new(ADMIN_PASSWORD),
+                admin_grant: admin_role(),
+            })
             .await?;
         Ok(World {
             dir,
@@ -277,15 +279,11 @@ impl World {
     /// Dispatches every message due now to `inbox` (emails and text messages), with the
     /// default retry policy.
     pub async fn deliver(&self, inbox: &Inbox) -> Result<DispatchReport, StoreError> {
-        dispatch(
-            self.store.as_ref(),
-            inbox,
-            Some(inbox),
-            self.clock.as_ref(),
-            &RetryPolicy::default(),
-            10_000,
-        )
-        .await
+        Dispatcher::new(self.store.as_ref(), inbox, self.clock.as_ref())
+            .sms(inbox)
+            .batch(10_000)
+            .run()
+            .await
     }
 
     /// The stored record of user `id`, if there is one (see [`user_record`]).
@@ -324,13 +322,13 @@ impl World {
         admin_email: &str,
     ) -> Result<(OrgId, UserId), DirectoryError> {
         self.dir
-            .create_root_organization(
-                Name::parse(name)?,
-                Profile::default(),
-                Email::parse(admin_email)?,
-                &Password::new(ADMIN_PASSWORD),
-                admin_role(),
-            )
+            .create_root_organization(NewRootOrganization {
+                name: Name::parse(name)?,
+                admin_profile: Profile::default(),
+                admin_email: Email::parse(admin_email)?,
+                admin_password: Password::new(ADMIN_PASSWORD),
+                admin_grant: admin_role(),
+            })
             .await
     }
 
@@ -466,6 +464,7 @@ type CommitFilter = Box<dyn Fn(&Changeset) -> bool + Send + Sync>;
 pub struct Faulty {
     inner: Arc<dyn Store>,
     refuse: Mutex<Vec<(usize, CommitFilter)>>,
+    interleave: Mutex<Vec<(CommitFilter, Option<Changeset>)>>,
 }
 
 impl Faulty {
@@ -474,7 +473,23 @@ impl Faulty {
         Self {
             inner,
             refuse: Mutex::new(Vec::new()),
+            interleave: Mutex::new(Vec::new()),
         }
+    }
+
+    /// When the next commit for which `when` holds arrives, `other` is committed first, as
+    /// if another process had committed it a moment earlier; then the commit goes on to the
+    /// store (which then answers what a real race would: `Conflict`, `NotFound`, ...). If
+    /// `other` itself fails, that failure is answered and the commit is not made.
+    pub fn interleave_next(
+        &self,
+        when: impl Fn(&Changeset) -> bool + Send + Sync + 'static,
+        other: Changeset,
+    ) {
+        self.interleave
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push((Box::new(when), Some(other)));
     }
 
     /// The next `times` commits for which `when` holds answer `Conflict`.
@@ -553,6 +568,19 @@ impl Store for Faulty {
                 StoreErrorKind::Conflict,
                 "refused by the test's Faulty store",
             ));
+        }
+        let first = {
+            let mut rules = self
+                .interleave
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            rules
+                .iter_mut()
+                .find(|(when, other)| other.is_some() && when(&changeset))
+                .and_then(|(_, other)| other.take())
+        };
+        if let Some(other) = first {
+            self.inner.commit(other).await?;
         }
         self.inner.commit(changeset).await
     }

@@ -345,8 +345,10 @@ fn rows() -> Vec<(&'static str, Row)> {
         row!("create_department", |s, c| s.w.dir.create_department(
             c,
             s.w.org,
-            Name::parse("Sales").unwrap(),
-            true
+            NewDepartment {
+                name: Name::parse("Sales").unwrap(),
+                sign_up_link: true
+            }
         )),
         row!("create_job_profile", |s, c| s.w.dir.create_job_profile(
             c,
@@ -366,8 +368,7 @@ fn rows() -> Vec<(&'static str, Row)> {
         row!("share_with_guests", |s, c| s.w.dir.share_with_guests(
             c,
             s.w.org,
-            SharedArea::new("channel", "c-1").unwrap(),
-            true
+            SharedArea::new("channel", "c-1").unwrap()
         )),
         row!("update_user", |s, c| s.w.dir.update_user(
             c,
@@ -380,23 +381,27 @@ fn rows() -> Vec<(&'static str, Row)> {
         row!("export (PIN users)", |s, c| s.w.dir.export(
             c,
             s.w.org,
-            ExportKind::PinUsers,
-            Format::Csv(Default::default()),
-            &tenantry_tabular::Headers::default(),
+            ExportRequest {
+                kind: ExportKind::PinUsers,
+                format: Format::Csv(Default::default()),
+                headers: &tenantry_tabular::Headers::default()
+            },
             Vec::new()
         )),
         row!("import_template", |s, c| s
             .w
             .dir
             .import_template(c, s.w.org)),
-        row!("plan_import", |s, c| s
-            .w
-            .dir
-            .plan_import(c, s.w.org, IMPORT, false)),
+        row!("plan_import", |s, c| s.w.dir.plan_import(
+            c,
+            s.w.org,
+            IMPORT,
+            ImportFormat::Csv
+        )),
         row!("commit_import", |s, c| async move {
             let plan =
                 s.w.dir
-                    .plan_import(Caller::System, s.w.org, IMPORT, false)
+                    .plan_import(Caller::System, s.w.org, IMPORT, ImportFormat::Csv)
                     .await?;
             s.w.dir.commit_import(c, s.w.org, &plan).await
         }),

@@ -15,16 +15,11 @@ async fn purge_deletes_what_is_of_no_more_use_and_keeps_the_rest() {
     // An invitation: a token valid 7 days and a message, delivered.
     let bob = w.invite("bob@acme.example").await.unwrap();
     let inbox = Inbox::default();
-    dispatch(
-        w.store.as_ref(),
-        &inbox,
-        None,
-        w.clock.as_ref(),
-        &RetryPolicy::default(),
-        100,
-    )
-    .await
-    .unwrap();
+    Dispatcher::new(w.store.as_ref(), &inbox, w.clock.as_ref())
+        .batch(100)
+        .run()
+        .await
+        .unwrap();
     assert_eq!(inbox.mail().len(), 1);
     // A guesser's identifier, and one suspended after 100 failures in a row.
     let wrong = Password::new("not the password at all");

@@ -176,7 +176,10 @@ async fn dispatch_sends_retries_and_gives_up() {
         ..RetryPolicy::default()
     };
 
-    let report = dispatch(&store, &mailer, None, &clock, &policy, 100)
+    let report = Dispatcher::new(&store, &mailer, &clock)
+        .policy(policy)
+        .batch(100)
+        .run()
         .await
         .unwrap();
     assert_eq!(
@@ -215,7 +218,10 @@ async fn dispatch_sends_retries_and_gives_up() {
 
     // Not due yet: nothing happens.
     assert_eq!(
-        dispatch(&store, &mailer, None, &clock, &policy, 100)
+        Dispatcher::new(&store, &mailer, &clock)
+            .policy(policy)
+            .batch(100)
+            .run()
             .await
             .unwrap(),
         DispatchReport::default()
@@ -223,7 +229,10 @@ async fn dispatch_sends_retries_and_gives_up() {
     // Backoff doubles, then the dispatcher gives up after max_attempts.
     clock.advance(Duration::minutes(1));
     assert_eq!(
-        dispatch(&store, &mailer, None, &clock, &policy, 100)
+        Dispatcher::new(&store, &mailer, &clock)
+            .policy(policy)
+            .batch(100)
+            .run()
             .await
             .unwrap()
             .retried,
@@ -238,7 +247,10 @@ async fn dispatch_sends_retries_and_gives_up() {
     );
     clock.advance(Duration::minutes(2));
     assert_eq!(
-        dispatch(&store, &mailer, None, &clock, &policy, 100)
+        Dispatcher::new(&store, &mailer, &clock)
+            .policy(policy)
+            .batch(100)
+            .run()
             .await
             .unwrap()
             .failed,
@@ -268,16 +280,11 @@ async fn concurrent_dispatchers_send_each_message_once() {
     for _ in 0..4 {
         let (store, mailer, clock) = (store.clone(), mailer.clone(), clock.clone());
         handles.push(tokio::spawn(async move {
-            dispatch(
-                store.as_ref(),
-                mailer.as_ref(),
-                None,
-                clock.as_ref(),
-                &RetryPolicy::default(),
-                100,
-            )
-            .await
-            .unwrap()
+            Dispatcher::new(store.as_ref(), mailer.as_ref(), clock.as_ref())
+                .batch(100)
+                .run()
+                .await
+                .unwrap()
         }));
     }
     let mut total = DispatchReport::default();

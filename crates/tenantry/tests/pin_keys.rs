@@ -105,9 +105,11 @@ async fn pin_export(dir: &Directory, w: &World) -> Result<String, DirectoryError
     dir.export(
         w.admin(),
         w.org,
-        ExportKind::PinUsers,
-        Format::Csv(Default::default()),
-        &tenantry_tabular::Headers::default(),
+        ExportRequest {
+            kind: ExportKind::PinUsers,
+            format: Format::Csv(Default::default()),
+            headers: &tenantry_tabular::Headers::default(),
+        },
         &mut out,
     )
     .await?;
@@ -208,9 +210,11 @@ async fn the_pin_export_is_audited_before_a_byte_is_written() {
         .export(
             w.admin(),
             w.org,
-            ExportKind::PinUsers,
-            Format::Csv(Default::default()),
-            &tenantry_tabular::Headers::default(),
+            ExportRequest {
+                kind: ExportKind::PinUsers,
+                format: Format::Csv(Default::default()),
+                headers: &tenantry_tabular::Headers::default(),
+            },
             &mut witness,
         )
         .await

@@ -147,7 +147,14 @@ async fn just_in_time_users_get_the_sign_up_defaults_and_required_fields() {
         .unwrap();
     let kitchen = w
         .dir
-        .create_department(w.admin(), w.org, Name::parse("Kitchen").unwrap(), false)
+        .create_department(
+            w.admin(),
+            w.org,
+            NewDepartment {
+                name: Name::parse("Kitchen").unwrap(),
+                sign_up_link: false,
+            },
+        )
         .await
         .unwrap();
     let settings = OrgSettings {

@@ -20,7 +20,14 @@ impl ScimService {
         let department = match named(&departments, "department", &scim.department)? {
             (Some(name), None) => Some(
                 self.dir
-                    .create_department(caller, client.org, name, false)
+                    .create_department(
+                        caller,
+                        client.org,
+                        tenantry::NewDepartment {
+                            name,
+                            sign_up_link: false,
+                        },
+                    )
                     .await?
                     .id,
             ),

@@ -104,6 +104,31 @@ impl Caller {
     }
 }
 
+/// A root organization and its first admin, for [`Directory::create_root_organization`].
+#[derive(Debug)]
+pub struct NewRootOrganization {
+    /// The organization's name.
+    pub name: Name,
+    /// The first admin's profile.
+    pub admin_profile: Profile,
+    /// The first admin's email, with which they sign in.
+    pub admin_email: Email,
+    /// The first admin's password (checked against the password policy).
+    pub admin_password: Password,
+    /// What the first admin is granted at the organization (the catalog's admin role).
+    pub admin_grant: Grantables,
+}
+
+/// A department, for [`Directory::create_department`].
+#[derive(Clone, Debug)]
+pub struct NewDepartment {
+    /// Its name.
+    pub name: Name,
+    /// Whether it gets a sign-up link code (a link and QR code that sign people up into
+    /// this department).
+    pub sign_up_link: bool,
+}
+
 /// Why [`DirectoryError::Denied`] was answered.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]

@@ -4,8 +4,8 @@ use super::*;
 
 impl Directory {
     /// Creates a root organization (a network, an agency, a partner) with its first admin,
-    /// who gets `admin_grant` there, a password, and is its contact person. The organization
-    /// is entitled to every permission of the catalog.
+    /// who gets [`NewRootOrganization::admin_grant`] there, a password, and is its contact
+    /// person. The organization is entitled to every permission of the catalog.
     #[tracing::instrument(
         name = "tenantry",
         skip_all,
@@ -14,12 +14,16 @@ impl Directory {
     )]
     pub async fn create_root_organization(
         &self,
-        name: Name,
-        admin_profile: Profile,
-        admin_email: Email,
-        password: &Password,
-        admin_grant: Grantables,
+        new: NewRootOrganization,
     ) -> Result<(OrgId, UserId), DirectoryError> {
+        let NewRootOrganization {
+            name,
+            admin_profile,
+            admin_email,
+            admin_password: password,
+            admin_grant,
+        } = new;
+        let password = &password;
         let now = self.clock.now();
         let org_id = OrgId::from_uuid(self.uuid());
         let user_id = UserId::from_uuid(self.uuid());

@@ -19,8 +19,9 @@ impl Directory {
         Ok(())
     }
 
-    /// Creates a department in `org`, with a sign-up link code when `sign_up_link` is set
-    /// (the workforce platform's department-specific links and QR codes). The caller must administer `org`.
+    /// Creates a department in `org`, with a sign-up link code when
+    /// [`NewDepartment::sign_up_link`] is set (the workforce platform's department-specific
+    /// links and QR codes). The caller must administer `org`.
     #[tracing::instrument(
         name = "tenantry",
         skip_all,
@@ -31,9 +32,9 @@ impl Directory {
         &self,
         caller: Caller,
         org: OrgId,
-        name: Name,
-        sign_up_link: bool,
+        new: NewDepartment,
     ) -> Result<tenantry_identity::Department, DirectoryError> {
+        let NewDepartment { name, sign_up_link } = new;
         self.acting(caller).await?;
         self.require_admin(caller, org).await?;
         self.org(org).await?;

@@ -41,9 +41,11 @@ async fn network_exports_and_workforce_import() {
         .export(
             Caller::User(w.admin),
             w.org,
-            ExportKind::Consumers,
-            Format::Csv(Default::default()),
-            &tenantry_tabular::Headers::default(),
+            ExportRequest {
+                kind: ExportKind::Consumers,
+                format: Format::Csv(Default::default()),
+                headers: &tenantry_tabular::Headers::default(),
+            },
             &mut csv,
         )
         .await
@@ -56,9 +58,11 @@ async fn network_exports_and_workforce_import() {
         .export(
             Caller::User(w.admin),
             w.org,
-            ExportKind::PinUsers,
-            Format::Xlsx,
-            &tenantry_tabular::Headers::new(tenantry_tabular::Lang::De),
+            ExportRequest {
+                kind: ExportKind::PinUsers,
+                format: Format::Xlsx,
+                headers: &tenantry_tabular::Headers::new(tenantry_tabular::Lang::De),
+            },
             &mut xlsx,
         )
         .await
@@ -96,7 +100,12 @@ async fn network_exports_and_workforce_import() {
                 Olaf;;;;admin;;olaf;0170 1234567;de;\n";
     let plan = w
         .dir
-        .plan_import(Caller::User(w.admin), w.org, file.as_bytes(), false)
+        .plan_import(
+            Caller::User(w.admin),
+            w.org,
+            file.as_bytes(),
+            ImportFormat::Csv,
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -162,7 +171,7 @@ async fn network_exports_and_workforce_import() {
             Caller::User(carla.value.user.id()),
             w.org,
             file.as_bytes(),
-            false,
+            ImportFormat::Csv,
         )
         .await;
     // (Carla has not activated her account: she acts for nobody.)
@@ -209,7 +218,7 @@ async fn workforce_import_commits_in_blocks_and_skips_what_it_may_not_create() {
     let admin = Caller::System;
     let plan = w
         .dir
-        .plan_import(admin, company, file.as_bytes(), false)
+        .plan_import(admin, company, file.as_bytes(), ImportFormat::Csv)
         .await
         .unwrap();
     assert_eq!(plan.create.len(), n, "{:?}", plan.rejected.first());
@@ -377,9 +386,11 @@ async fn agency_access_review_lists_kind_state_last_sign_in_and_permissions() {
         .export(
             admin,
             w.org,
-            ExportKind::AccessReview,
-            Format::Csv(Default::default()),
-            &tenantry_tabular::Headers::default(),
+            ExportRequest {
+                kind: ExportKind::AccessReview,
+                format: Format::Csv(Default::default()),
+                headers: &tenantry_tabular::Headers::default(),
+            },
             &mut csv,
         )
         .await
@@ -414,10 +425,12 @@ async fn agency_access_review_lists_kind_state_last_sign_in_and_permissions() {
             .export(
                 Caller::User(helper),
                 w.org,
-                ExportKind::AccessReview,
-                Format::Xlsx,
-                &tenantry_tabular::Headers::default(),
-                Vec::new(),
+                ExportRequest {
+                    kind: ExportKind::AccessReview,
+                    format: Format::Xlsx,
+                    headers: &tenantry_tabular::Headers::default()
+                },
+                Vec::new()
             )
             .await,
         Err(DirectoryError::Denied(_))

@@ -247,19 +247,19 @@ async fn network_guests_see_exactly_the_shared_channels() {
     // Only admins share.
     assert!(matches!(
         w.dir
-            .share_with_guests(Caller::User(member), w.org, news.clone(), true)
+            .share_with_guests(Caller::User(member), w.org, news.clone())
             .await,
         Err(DirectoryError::Denied(_))
     ));
     for area in [&news, &wiki] {
         w.dir
-            .share_with_guests(admin, w.org, area.clone(), true)
+            .share_with_guests(admin, w.org, area.clone())
             .await
             .unwrap();
     }
     let v = w.store.get(&RecordKey::Org(w.org)).await.unwrap().unwrap();
     w.dir
-        .share_with_guests(admin, w.org, news.clone(), true)
+        .share_with_guests(admin, w.org, news.clone())
         .await
         .unwrap();
     let again = w.store.get(&RecordKey::Org(w.org)).await.unwrap().unwrap();
@@ -280,7 +280,7 @@ async fn network_guests_see_exactly_the_shared_channels() {
     assert!(!sees(consumer, news.clone()).await);
     // Closed again: the guest no longer sees it; a blocked member sees nothing.
     w.dir
-        .share_with_guests(admin, w.org, news.clone(), false)
+        .stop_sharing_with_guests(admin, w.org, news.clone())
         .await
         .unwrap();
     assert!(!sees(guest, news.clone()).await && sees(guest, wiki.clone()).await);

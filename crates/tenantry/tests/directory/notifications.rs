@@ -127,9 +127,11 @@ async fn network_notification_settings_through_the_digest_link() {
         .export(
             admin,
             w.org,
-            ExportKind::Consumers,
-            Format::Csv(Default::default()),
-            &tenantry_tabular::Headers::default(),
+            ExportRequest {
+                kind: ExportKind::Consumers,
+                format: Format::Csv(Default::default()),
+                headers: &tenantry_tabular::Headers::default(),
+            },
             &mut csv,
         )
         .await

@@ -97,8 +97,10 @@ async fn helpdesk_locations_and_workforce_department_links() {
         .create_department(
             Caller::User(w.admin),
             w.org,
-            Name::parse("Night shift").unwrap(),
-            true,
+            NewDepartment {
+                name: Name::parse("Night shift").unwrap(),
+                sign_up_link: true,
+            },
         )
         .await
         .unwrap();

@@ -138,9 +138,11 @@ async fn network_network_end_to_end() {
         .export(
             admin,
             w.org,
-            ExportKind::PinUsers,
-            Format::Csv(Default::default()),
-            &tenantry_tabular::Headers::default(),
+            ExportRequest {
+                kind: ExportKind::PinUsers,
+                format: Format::Csv(Default::default()),
+                headers: &tenantry_tabular::Headers::default(),
+            },
             &mut export,
         )
         .await
@@ -166,19 +168,8 @@ async fn network_network_end_to_end() {
     );
 
     // Everything queued goes out; the PIN user got nothing; the digest carried the link.
-    let inbox = Inbox::default();
-    let report = dispatch(
-        w.store.as_ref(),
-        &inbox,
-        Some(&inbox),
-        w.clock.as_ref(),
-        &RetryPolicy::default(),
-        100,
-    )
-    .await
-    .unwrap();
+    let (report, mails) = deliver(&w).await;
     assert_eq!(report.failed, 0);
-    let mails = inbox.mail();
     assert!(mails.iter().all(|m| !m.to.ends_with("pins.acme.example")));
     let digest = mails.iter().find(|m| m.to == "reader@crm.example").unwrap();
     assert!(
@@ -352,7 +343,14 @@ async fn workforce_workforce_end_to_end() {
     let admin = Caller::User(w.admin);
     let kitchen = w
         .dir
-        .create_department(admin, w.org, Name::parse("Kitchen").unwrap(), true)
+        .create_department(
+            admin,
+            w.org,
+            NewDepartment {
+                name: Name::parse("Kitchen").unwrap(),
+                sign_up_link: true,
+            },
+        )
         .await
         .unwrap();
     w.dir
@@ -398,7 +396,7 @@ async fn workforce_workforce_end_to_end() {
                 Paula;Plan;Cook;Kitchen;admin;;paula.p;0170 5556667;de;Erster-Tag-2026-x\n";
     let plan = w
         .dir
-        .plan_import(admin, w.org, file.as_bytes(), false)
+        .plan_import(admin, w.org, file.as_bytes(), ImportFormat::Csv)
         .await
         .unwrap();
     assert_eq!(plan.create.len(), 1, "{plan:?}");

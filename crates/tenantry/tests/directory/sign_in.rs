@@ -242,13 +242,13 @@ async fn sign_in_rehashes_when_the_parameters_fall_below_policy() {
         .with_random_source(<rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(1));
     let pw = Password::new("correct horse battery staple");
     let (_, ada) = dir
-        .create_root_organization(
-            Name::parse("Acme").unwrap(),
-            Profile::default(),
-            Email::parse("ada@acme.example").unwrap(),
-            &pw,
-            Grantables::new(),
-        )
+        .create_root_organization(NewRootOrganization {
+            name: Name::parse("Acme").unwrap(),
+            admin_profile: Profile::default(),
+            admin_email: Email::parse("ada@acme.example").unwrap(),
+            admin_password: pw.clone(),
+            admin_grant: Grantables::new(),
+        })
         .await
         .unwrap();
     let stored = |store: Arc<MemoryStore>| async move {

@@ -273,18 +273,8 @@ pub async fn network_world() -> (World, GroupId, GroupId) {
 /// Delivers everything due; returns the report and the emails sent.
 pub async fn deliver(w: &World) -> (DispatchReport, Vec<EmailMessage>) {
     let inbox = Inbox::default();
-    let report = dispatch(
-        w.store.as_ref(),
-        &inbox,
-        Some(&inbox),
-        w.clock.as_ref(),
-        &RetryPolicy::default(),
-        1000,
-    )
-    .await
-    .unwrap();
-    let mails = inbox.mail();
-    (report, mails)
+    let report = w.deliver(&inbox).await.unwrap();
+    (report, inbox.mail())
 }
 
 pub fn link_in(text: &str, path: &str) -> RawToken {
