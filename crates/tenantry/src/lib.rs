@@ -23,7 +23,8 @@
 //!
 //! | module | what it holds |
 //! | --- | --- |
-//! | `directory` | [`Directory`], [`DirectoryConfig`], [`Caller`], [`DirectoryError`], the inputs ([`NewUser`], [`SignUpForm`], [`SsoLogin`]) and the helpers every use case shares |
+//! | `directory` | [`Directory`], [`DirectoryConfig`], [`Caller`] and the helpers every use case shares |
+//! | `directory::inputs`, `directory::error` | the inputs ([`NewUser`], [`NewRootOrganization`], [`SignUpForm`], [`SsoLogin`], ...); [`DirectoryError`] and [`DenialReason`] |
 //! | `directory::authority` | who may act: the caller's account state, admin checks, the take-over rule, [`Directory::check`] |
 //! | `directory::sign_in` | sign-in, [`Directory::change_password`], throttling, single sign-on, automatic-login links, "log in as" |
 //! | `directory::activation` | invitations accepted, activation links and codes, one-time passwords |

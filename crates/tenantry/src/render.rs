@@ -28,8 +28,8 @@ pub enum MessageKind {
     SignUpPendingApproval,
     /// The password was changed (security notice; never suppressed).
     PasswordChanged,
-    /// A message the host writes (a post recommendation, an invitation to an event; seed
-    /// 000), sent through the directory so consumers get their registration link in it and
+    /// A message the host writes (a post recommendation, an invitation to an event; the
+    /// social intranet), sent through the directory so consumers get their registration link in it and
     /// notification settings are honoured.
     Notification,
 }

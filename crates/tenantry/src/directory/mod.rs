@@ -104,269 +104,6 @@ impl Caller {
     }
 }
 
-/// A root organization and its first admin, for [`Directory::create_root_organization`].
-#[derive(Debug)]
-pub struct NewRootOrganization {
-    /// The organization's name.
-    pub name: Name,
-    /// The first admin's profile.
-    pub admin_profile: Profile,
-    /// The first admin's email, with which they sign in.
-    pub admin_email: Email,
-    /// The first admin's password (checked against the password policy).
-    pub admin_password: Password,
-    /// What the first admin is granted at the organization (the catalog's admin role).
-    pub admin_grant: Grantables,
-}
-
-/// A department, for [`Directory::create_department`].
-#[derive(Clone, Debug)]
-pub struct NewDepartment {
-    /// Its name.
-    pub name: Name,
-    /// Whether it gets a sign-up link code (a link and QR code that sign people up into
-    /// this department).
-    pub sign_up_link: bool,
-}
-
-/// Why [`DirectoryError::Denied`] was answered.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum DenialReason {
-    /// The access check said no: the caller does not hold `permission` at `target`.
-    Permission {
-        /// The permission checked (the catalog's admin permission for admin actions).
-        permission: tenantry_access::PermissionKey,
-        /// Where it was checked.
-        target: Target,
-        /// The resolver's reason.
-        denial: tenantry_access::Denial,
-        /// The resolver's explanation, as a sentence for logs and admin screens.
-        explanation: String,
-    },
-    /// The caller does not administer the organization of the user acted on (also the
-    /// answer for an unknown user, so that ids of other tenants stay unknown).
-    NotAdminOfUser,
-    /// The user acted on holds a permission the caller does not, somewhere its grants
-    /// reach: the caller may not take the account over.
-    UserHoldsMore,
-    /// The account acted on may not sign in, so it cannot be signed in as.
-    AccountMayNotSignIn,
-    /// "Log in as" needs a reason for the audit log.
-    ReasonRequired,
-    /// Only the system sets a root organization's entitlements.
-    RootEntitlements,
-    /// The user belongs to another organization than the one acted in.
-    OtherOrganization {
-        /// The user.
-        user: UserId,
-    },
-}
-
-impl std::fmt::Display for DenialReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            DenialReason::Permission { explanation, .. } => {
-                // The resolver's sentence starts "denied: ", as the error's message does.
-                f.write_str(explanation.strip_prefix("denied: ").unwrap_or(explanation))
-            }
-            DenialReason::NotAdminOfUser => {
-                f.write_str("the caller does not administer the user's organization")
-            }
-            DenialReason::UserHoldsMore => {
-                f.write_str("the user holds permissions the caller does not")
-            }
-            DenialReason::AccountMayNotSignIn => f.write_str("the account may not sign in"),
-            DenialReason::ReasonRequired => f.write_str("a reason is required"),
-            DenialReason::RootEntitlements => {
-                f.write_str("only the system sets a root organization's entitlements")
-            }
-            DenialReason::OtherOrganization { user } => {
-                write!(f, "user {user} belongs to another organization")
-            }
-        }
-    }
-}
-
-/// Why a use case failed.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum DirectoryError {
-    /// The store failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// A record the use case needs does not exist.
-    #[error("{0} not found")]
-    NotFound(&'static str),
-    /// The user has no mailbox to send to (a PIN user, or a user known by username and
-    /// phone only), nor a phone where a text message would do.
-    #[error("the user has no mailbox to send to")]
-    NoMailbox,
-    /// The caller may not do this; the reason says why, in a form a program can match.
-    #[error("denied: {0}")]
-    Denied(DenialReason),
-    /// The calling user's account may not sign in (invited and not yet activated, pending,
-    /// inactive, blocked, deleted, or of a kind that never signs in): it acts for nobody.
-    #[error("the caller's account may not act")]
-    CallerMayNotAct,
-    /// An access guard refused.
-    #[error(transparent)]
-    Refused(#[from] Refusal),
-    /// The catalog does not know a key.
-    #[error(transparent)]
-    Access(#[from] AccessError),
-    /// The lifecycle refused.
-    #[error(transparent)]
-    Lifecycle(#[from] LifecycleError),
-    /// A credential operation failed (including password policy refusals).
-    #[error(transparent)]
-    Credential(#[from] CredentialError),
-    /// A model rule would break.
-    #[error(transparent)]
-    Model(#[from] ModelError),
-    /// A value is invalid.
-    #[error(transparent)]
-    Value(#[from] ValueError),
-    /// A spreadsheet could not be written or read.
-    #[error(transparent)]
-    Tabular(#[from] tenantry_tabular::TabularError),
-    /// A login identifier of the new or changed user belongs to someone else.
-    #[error("an identifier is already taken")]
-    IdentifierTaken,
-    /// An argument is malformed (a message subject too long, a topic key with spaces).
-    #[error("invalid {field}: {reason}")]
-    Invalid {
-        /// Which argument.
-        field: &'static str,
-        /// What it must be.
-        reason: &'static str,
-    },
-    /// Sign-in failed. The same answer whether the account exists or not.
-    #[error("invalid identifier or password")]
-    InvalidCredentials,
-    /// Too many failed sign-ins for this identifier; try again later.
-    #[error("too many attempts; try again after {until}")]
-    Throttled {
-        /// When the next attempt is allowed.
-        until: DateTime<Utc>,
-    },
-    /// The identifier failed [`tenantry_credentials::ThrottlePolicy::max_consecutive`] times
-    /// in a row (100 at most, however spread out): no attempt is accepted until a password
-    /// reset (or another proof) succeeds.
-    #[error("too many failed attempts; reset the password to continue")]
-    Suspended,
-    /// The link is invalid, used or expired (one answer for all three).
-    #[error("the link is invalid or has expired")]
-    InvalidLink,
-    /// The account has no password yet: this step needs one.
-    #[error("a password must be chosen")]
-    PasswordRequired,
-    /// A single sign-on login was refused: the identity belongs to no user of the
-    /// organization the provider is configured for, just-in-time provisioning is off, or
-    /// the account may not sign in (one answer for all).
-    #[error("single sign-on refused")]
-    SsoRefused,
-    /// The password was right, but an admin set it: the user must choose their own with
-    /// [`Directory::change_password`] before signing in.
-    #[error("the password must be changed before signing in")]
-    PasswordChangeRequired,
-    /// Others kept changing the same records; the use case gave up.
-    #[error("the change kept conflicting with concurrent changes; try again")]
-    Contended,
-}
-
-/// A user to create.
-#[derive(Debug, Clone)]
-pub struct NewUser {
-    /// Their kind.
-    pub kind: UserKind,
-    /// Their profile. PIN users need first and last name (for the placeholder email).
-    pub profile: Profile,
-    /// Their identifiers. For PIN users the placeholder email is generated: leave it empty.
-    pub identifiers: LoginIdentifiers,
-    /// Their way in.
-    pub way_in: WayIn,
-    /// The password for [`WayIn::Password`] (the agency's custom or generated password), or
-    /// the one-time password for [`WayIn::OneTimePassword`].
-    pub password: Option<Password>,
-}
-
-impl NewUser {
-    /// A standard user who signs in with `email` and is sent an invitation to set a
-    /// password. Set the other fields (profile, kind, way in) as needed.
-    pub fn invited(email: Email) -> Self {
-        Self {
-            kind: UserKind::Standard,
-            profile: Profile::default(),
-            identifiers: LoginIdentifiers {
-                email: Some(email),
-                ..LoginIdentifiers::default()
-            },
-            way_in: WayIn::Invitation,
-            password: None,
-        }
-    }
-}
-
-/// A single sign-on login as the host reports it, after the identity provider configured
-/// for `org` vouched for the person (see [`Directory::sso_login`]).
-#[derive(Debug, Clone)]
-pub struct SsoLogin {
-    /// The organization the identity provider is configured for.
-    pub org: OrgId,
-    /// Also sign in users of `org`'s descendants (an agency's provider for its client
-    /// organizations); off by default: only `org`'s own users.
-    pub subtree: bool,
-    /// What the provider says of the person (used for a just-in-time account).
-    pub profile: Profile,
-    /// The identifiers the provider vouched for.
-    pub identifiers: LoginIdentifiers,
-}
-
-impl SsoLogin {
-    /// A login to `org` of the person the provider knows by `identifiers`, for `org`'s
-    /// own users only, with an empty profile.
-    pub fn new(org: OrgId, identifiers: LoginIdentifiers) -> Self {
-        Self {
-            org,
-            subtree: false,
-            profile: Profile::default(),
-            identifiers,
-        }
-    }
-
-    /// The same login with `profile` for a just-in-time account.
-    pub fn with_profile(mut self, profile: Profile) -> Self {
-        self.profile = profile;
-        self
-    }
-
-    /// The same login, reaching users of `org`'s descendants too.
-    pub fn with_subtree(mut self) -> Self {
-        self.subtree = true;
-        self
-    }
-}
-
-/// What a person enters on the sign-up form (workforce platform, help desk) or a guest's join form (social intranet).
-#[derive(Debug, Clone)]
-pub struct SignUpForm {
-    /// The organization signed up to.
-    pub org: OrgId,
-    /// Joining as a guest.
-    pub as_guest: bool,
-    /// Name and the rest.
-    pub profile: Profile,
-    /// An email, or a username and (in `profile`) a phone.
-    pub identifiers: LoginIdentifiers,
-    /// The password they chose.
-    pub password: Password,
-    /// The department they picked, where the form offers a choice.
-    pub chosen_department: Option<tenantry_identity::DepartmentId>,
-    /// The code of the department link or QR code they came by.
-    pub link: Option<tenantry_identity::SignUpCode>,
-}
-
 /// What the users prepared for one commit have taken so far.
 #[derive(Debug, Default)]
 pub(crate) struct NewUsers {
@@ -374,17 +111,6 @@ pub(crate) struct NewUsers {
     pub(crate) placeholders: std::collections::HashSet<String>,
     /// Whether a user of the organization exists or is being created.
     pub(crate) org_has_users: bool,
-}
-
-/// What creating a user produced.
-#[derive(Debug, Clone)]
-pub struct CreatedUser {
-    /// The new user's id.
-    pub id: UserId,
-    /// A PIN user's PIN, for the admin's PIN export.
-    pub pin: Option<Pin>,
-    /// A PIN user's generated placeholder email.
-    pub placeholder_email: Option<Email>,
 }
 
 /// The directory service.
@@ -417,8 +143,8 @@ pub(crate) fn bump_admin_orgs(
 }
 
 /// Whether an account in this state counts as an admin of its organization when it holds
-/// the admin permission: active ones, and those on their way in (created, invited — seed
-/// 002's first user, invited later). Accounts waiting for approval, inactive, blocked or
+/// the admin permission: active ones, and those on their way in (created, invited — the
+/// partner portal's first user, invited later). Accounts waiting for approval, inactive, blocked or
 /// deleted do not: "keep an admin" looks past them.
 pub(crate) fn counts_as_admin(account: &Account) -> bool {
     use tenantry_lifecycle::AccountState::{Active, Created, Invited};
@@ -468,7 +194,9 @@ mod accounts;
 mod activation;
 mod authority;
 mod consumers;
+mod error;
 mod groups;
+mod inputs;
 mod organizations;
 mod passwords;
 mod pin;
@@ -476,6 +204,9 @@ mod places;
 mod sign_in;
 mod sign_up;
 mod users;
+
+pub use error::{DenialReason, DirectoryError};
+pub use inputs::{CreatedUser, NewDepartment, NewRootOrganization, NewUser, SignUpForm, SsoLogin};
 
 impl Directory {
     /// A directory over `store`, with the host's permission `catalog`, a `clock` and its

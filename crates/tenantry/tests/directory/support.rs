@@ -12,6 +12,7 @@ pub use tenantry::testing::{Inbox, World, admin_catalog as catalog, admin_role};
 /// A world with the small admin catalog.
 pub async fn world_with(catalog: Catalog) -> World {
     tenantry::testing::WorldBuilder::new()
+        .store(crate::store().await)
         .catalog(catalog)
         .build()
         .await
