@@ -25,28 +25,58 @@ impl Directory {
             self.clear_attempts(&attempts_key).await;
             return Err(DirectoryError::PasswordChangeRequired);
         }
-        let mut record = user.value;
-        if hash.needs_rehash(&self.config.hash_params) {
-            record.password = Some(self.hash(password).await?);
-        }
-        record.last_sign_in = Some(now);
-        let user_id = record.user.id();
-        let org = record.user.org();
+        let rehashed = if hash.needs_rehash(&self.config.hash_params) {
+            Some(self.hash(password).await?)
+        } else {
+            None
+        };
+        let user_id = user.value.user.id();
+        let checked = user.value.password.clone();
         self.clear_attempts(&attempts_key).await;
-        let mut cs = Changeset::new();
-        cs.update(Record::User(record), user.version)
-            .audit(self.audit(
-                Caller::User(user_id),
-                Some(org),
-                Some(user_id),
-                "user.signed_in",
-            ));
-        // A concurrent change to the user only costs the last-sign-in stamp; the sign-in stands.
-        match self.store.commit(cs).await {
-            Err(e) if !conflict(&e) => Err(e.into()),
-            _ => Ok(user_id),
+        // The stamp and the audit event are part of the sign-in: a commit that loses a race
+        // is made again on the fresh record, as long as that record still lets this password
+        // sign in. Every successful sign-in leaves its event.
+        let mut current = user;
+        for _ in 0..self.config.max_attempts.max(1) {
+            let mut record = current.value.clone();
+            if let Some(h) = &rehashed {
+                record.password = Some(h.clone());
+            }
+            record.last_sign_in = Some(now);
+            let org = record.user.org();
+            let mut cs = Changeset::new();
+            cs.update(Record::User(record), current.version)
+                .audit(self.audit(
+                    Caller::User(user_id),
+                    Some(org),
+                    Some(user_id),
+                    "user.signed_in",
+                ));
+            match self.store.commit(cs).await {
+                Ok(_) => return Ok(user_id),
+                Err(e) if conflict(&e) => {}
+                Err(e) => return Err(e.into()),
+            }
+            // Someone changed the account meanwhile: the sign-in stands only if the account
+            // still may sign in with the password just checked.
+            current = match self.store.get(&RecordKey::User(user_id)).await? {
+                Some(Versioned {
+                    value: Record::User(u),
+                    version,
+                }) => Versioned { value: u, version },
+                _ => return Err(DirectoryError::InvalidCredentials),
+            };
+            let fresh = &current.value;
+            if !fresh.account.capabilities().may_sign_in || fresh.password != checked {
+                return Err(DirectoryError::InvalidCredentials);
+            }
+            if fresh.must_change_password {
+                return Err(DirectoryError::PasswordChangeRequired);
+            }
         }
+        Err(DirectoryError::Contended)
     }
+
     /// The account `identifier` signs in with, if `password` is its password, with the key of
     /// its attempt record and the stored hash. The attempt is counted before the password
     /// is checked (concurrent guesses each take a place in the count, so they cannot slip
