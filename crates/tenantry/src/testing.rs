@@ -455,6 +455,14 @@ impl SmsSender for Inbox {
     }
 }
 
+/// A world on a [`Faulty`] store over a [`MemoryStore`], and that store, to make chosen
+/// commits lose their race.
+pub async fn faulty_world() -> Result<(World, Arc<Faulty>), DirectoryError> {
+    let faulty = Arc::new(Faulty::new(Arc::new(MemoryStore::new())));
+    let world = WorldBuilder::new().store(faulty.clone()).build().await?;
+    Ok((world, faulty))
+}
+
 /// Which commits a [`Faulty`] store refuses.
 type CommitFilter = Box<dyn Fn(&Changeset) -> bool + Send + Sync>;
 

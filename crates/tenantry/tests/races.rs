@@ -5,20 +5,38 @@
 
 use std::sync::Arc;
 
-use tenantry::testing::{ADMIN_EMAIL, ADMIN_PASSWORD, Faulty, World, WorldBuilder, admin_role};
+use tenantry::testing::{ADMIN_EMAIL, ADMIN_PASSWORD, Faulty, World, admin_role, faulty_world};
 use tenantry::*;
 use tenantry_access::{Change, GrantRef, Grantables, PermissionKey, Scope};
 use tenantry_credentials::{HashParams, Password, hash_password};
 use tenantry_identity::UserId;
 
-async fn faulty_world() -> (World, Arc<Faulty>) {
-    let faulty = Arc::new(Faulty::new(Arc::new(MemoryStore::new())));
-    let w = WorldBuilder::new()
-        .store(faulty.clone())
-        .build()
+async fn faulty() -> (World, Arc<Faulty>) {
+    faulty_world().await.unwrap()
+}
+
+/// Bob, an admin, and his grant, which another task removes just before the next commit
+/// for which `when` holds.
+async fn bob_whose_grant_goes(
+    w: &World,
+    faulty: &Faulty,
+    when: impl Fn(&Changeset, GrantRef) -> bool + Send + Sync + 'static,
+) -> GrantRef {
+    let bob = w
+        .active_user(w.org, "bob@acme.example", "purple monkey dishwasher")
         .await
         .unwrap();
-    (w, faulty)
+    w.grant_admin(bob, w.org).await.unwrap();
+    let at = GrantRef {
+        user: bob,
+        org: w.org,
+        scope: Scope::Organization,
+    };
+    let grant = w.store.get(&RecordKey::Grant(at)).await.unwrap().unwrap();
+    let mut other = Changeset::new();
+    other.delete(RecordKey::Grant(at), grant.version);
+    faulty.interleave_next(move |cs| when(cs, at), other);
+    at
 }
 
 /// The audit events about `user` with `action`.
@@ -42,7 +60,7 @@ fn signs_in(cs: &Changeset) -> bool {
 
 #[tokio::test]
 async fn a_sign_in_whose_commit_loses_a_race_is_still_audited_exactly_once() {
-    let (w, faulty) = faulty_world().await;
+    let (w, faulty) = faulty().await;
     // Another process changes Ada's record between the password check and the stamp.
     faulty.conflict_next(1, signs_in);
     let ada = w
@@ -61,7 +79,7 @@ async fn a_sign_in_whose_commit_loses_a_race_is_still_audited_exactly_once() {
 
 #[tokio::test]
 async fn a_sign_in_races_a_password_change_and_loses() {
-    let (w, faulty) = faulty_world().await;
+    let (w, faulty) = faulty().await;
     // While Ada signs in with her old password, another process changes it.
     let current = w
         .store
@@ -97,25 +115,12 @@ async fn a_sign_in_races_a_password_change_and_loses() {
 
 #[tokio::test]
 async fn revoking_a_grant_another_task_just_removed_is_retried_not_a_store_error() {
-    let (w, faulty) = faulty_world().await;
-    let bob = w
-        .active_user(w.org, "bob@acme.example", "purple monkey dishwasher")
-        .await
-        .unwrap();
-    w.grant_admin(bob, w.org).await.unwrap();
-    let at = GrantRef {
-        user: bob,
-        org: w.org,
-        scope: Scope::Organization,
-    };
+    let (w, faulty) = faulty().await;
     // Another admin's task removes Bob's grant just before this revocation commits.
-    let grant = w.store.get(&RecordKey::Grant(at)).await.unwrap().unwrap();
-    let mut other = Changeset::new();
-    other.delete(RecordKey::Grant(at), grant.version);
-    faulty.interleave_next(
-        move |cs| cs.deletes.iter().any(|(k, _)| *k == RecordKey::Grant(at)),
-        other,
-    );
+    let at = bob_whose_grant_goes(&w, &faulty, |cs, at| {
+        cs.deletes.iter().any(|(k, _)| *k == RecordKey::Grant(at))
+    })
+    .await;
     let r = w
         .dir
         .change_grant(
@@ -133,29 +138,14 @@ async fn revoking_a_grant_another_task_just_removed_is_retried_not_a_store_error
 
 #[tokio::test]
 async fn adding_to_a_grant_another_task_just_removed_is_retried_not_a_store_error() {
-    let (w, faulty) = faulty_world().await;
-    let bob = w
-        .active_user(w.org, "bob@acme.example", "purple monkey dishwasher")
-        .await
-        .unwrap();
-    w.grant_admin(bob, w.org).await.unwrap();
-    let at = GrantRef {
-        user: bob,
-        org: w.org,
-        scope: Scope::Organization,
-    };
+    let (w, faulty) = faulty().await;
     // Another admin's task removes Bob's grant just before this addition commits.
-    let grant = w.store.get(&RecordKey::Grant(at)).await.unwrap().unwrap();
-    let mut other = Changeset::new();
-    other.delete(RecordKey::Grant(at), grant.version);
-    faulty.interleave_next(
-        move |cs| {
-            cs.puts
-                .iter()
-                .any(|(r, _)| matches!(r, Record::Grant(g, _) if *g == at))
-        },
-        other,
-    );
+    let at = bob_whose_grant_goes(&w, &faulty, |cs, at| {
+        cs.puts
+            .iter()
+            .any(|(r, _)| matches!(r, Record::Grant(g, _) if *g == at))
+    })
+    .await;
     let read = Grantables {
         permissions: [PermissionKey::new("feed.read").unwrap()].into(),
         ..Grantables::new()
@@ -178,7 +168,7 @@ async fn adding_to_a_grant_another_task_just_removed_is_retried_not_a_store_erro
         other => panic!("{other:?}"),
     }
     assert_eq!(
-        events(&w, bob, "grant.changed").await,
+        events(&w, at.user, "grant.changed").await,
         2,
         "the grant and the addition"
     );

@@ -4,10 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
-use std::sync::Arc;
-
 use chrono::Duration;
-use tenantry::testing::{ADMIN_EMAIL, ADMIN_PASSWORD, Faulty, WorldBuilder, token_from};
+use tenantry::testing::{ADMIN_EMAIL, ADMIN_PASSWORD, WorldBuilder, faulty_world, token_from};
 use tenantry::*;
 use tenantry_credentials::{CodeChannel, Password, attempt_key};
 use tenantry_identity::*;
@@ -72,12 +70,7 @@ async fn attempt_records_are_keyed_by_a_hash_of_the_identifier() {
 
 #[tokio::test]
 async fn a_wrong_code_is_counted_even_when_its_commit_loses_a_race() {
-    let faulty = Arc::new(Faulty::new(Arc::new(MemoryStore::new())));
-    let w = WorldBuilder::new()
-        .store(faulty.clone())
-        .build()
-        .await
-        .unwrap();
+    let (w, faulty) = faulty_world().await.unwrap();
     let new = NewUser {
         way_in: tenantry_lifecycle::WayIn::None,
         ..NewUser::invited(Email::parse("cody@acme.example").unwrap())
