@@ -83,6 +83,74 @@ pub fn admin_catalog_builder() -> Result<CatalogBuilder, AccessError> {
     Ok(b)
 }
 
+/// The social intranet's catalog: `network.admin` (the admin permission),
+/// `feed.global.read` (network area), `group.post` (group area); the roles `admin` (all
+/// three), `member` (reading and posting) and `guest` (posting in groups).
+pub fn network_catalog() -> Catalog {
+    let mut b = CatalogBuilder::new();
+    let built = (|| {
+        b.permission("network.admin", Area::Admin, "administer the network", &[])?;
+        b.permission(
+            "feed.global.read",
+            Area::Network,
+            "read the global feed",
+            &[],
+        )?;
+        b.permission("group.post", Area::Group, "post in a group", &[])?;
+        b.role(
+            "admin",
+            "Admin",
+            &["network.admin", "feed.global.read", "group.post"],
+        )?;
+        b.role("member", "Member", &["feed.global.read", "group.post"])?;
+        b.role("guest", "Guest", &["group.post"])?;
+        b.admin_permission("network.admin");
+        b.build()
+    })();
+    match built {
+        Ok(c) => c,
+        Err(e) => unreachable!("the fixed test catalog is valid: {e}"),
+    }
+}
+
+/// The agency's catalog: `org.admin` (the admin permission, "edit organization info,
+/// invite users"), eight permissions chosen one by one (`home.view`, `conversations.view`,
+/// `analytics.view`, `kb.edit`, `channels.manage`, `prompt.edit`, `settings.edit`,
+/// `custom-tabs.view`) and the role `admin` ("Org Admin") holding all nine.
+pub fn agency_catalog() -> Catalog {
+    const CHECKBOXES: [&str; 8] = [
+        "home.view",
+        "conversations.view",
+        "analytics.view",
+        "kb.edit",
+        "channels.manage",
+        "prompt.edit",
+        "settings.edit",
+        "custom-tabs.view",
+    ];
+    let mut b = CatalogBuilder::new();
+    let built = (|| {
+        b.permission(
+            "org.admin",
+            Area::Admin,
+            "edit organization info, invite users",
+            &[],
+        )?;
+        for k in CHECKBOXES {
+            b.permission(k, Area::Network, k, &[])?;
+        }
+        let mut all = vec!["org.admin"];
+        all.extend(CHECKBOXES);
+        b.role("admin", "Org Admin", &all)?;
+        b.admin_permission("org.admin");
+        b.build()
+    })();
+    match built {
+        Ok(c) => c,
+        Err(e) => unreachable!("the fixed test catalog is valid: {e}"),
+    }
+}
+
 /// The grant that makes a user an admin in [`admin_catalog`].
 pub fn admin_role() -> Grantables {
     Grantables {

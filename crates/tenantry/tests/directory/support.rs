@@ -2,12 +2,14 @@
 
 use chrono::{Duration, Utc};
 use tenantry::*;
-use tenantry_access::{Area, Catalog, CatalogBuilder};
+use tenantry_access::Catalog;
 use tenantry_credentials::{Password, RawToken};
 use tenantry_identity::*;
 use tenantry_lifecycle::WayIn;
 
-pub use tenantry::testing::{Inbox, World, admin_catalog as catalog, admin_role};
+pub use tenantry::testing::{
+    Inbox, World, admin_catalog as catalog, admin_role, agency_catalog, network_catalog,
+};
 
 /// A world with the small admin catalog.
 pub async fn world_with(catalog: Catalog) -> World {
@@ -154,73 +156,6 @@ pub fn form(w: &World, email: &str) -> SignUpForm {
         chosen_department: None,
         link: None,
     }
-}
-
-pub fn network_catalog() -> Catalog {
-    let mut b = CatalogBuilder::new();
-    b.permission("network.admin", Area::Admin, "administer the network", &[])
-        .unwrap();
-    b.permission(
-        "feed.global.read",
-        Area::Network,
-        "read the global feed",
-        &[],
-    )
-    .unwrap();
-    b.permission("group.post", Area::Group, "post in a group", &[])
-        .unwrap();
-    b.role(
-        "admin",
-        "Admin",
-        &["network.admin", "feed.global.read", "group.post"],
-    )
-    .unwrap();
-    b.role("member", "Member", &["feed.global.read", "group.post"])
-        .unwrap();
-    b.role("guest", "Guest", &["group.post"]).unwrap();
-    b.admin_permission("network.admin");
-    b.build().unwrap()
-}
-
-pub fn agency_catalog() -> Catalog {
-    let mut b = CatalogBuilder::new();
-    b.permission(
-        "org.admin",
-        Area::Admin,
-        "edit organization info, invite users",
-        &[],
-    )
-    .unwrap();
-    for k in [
-        "home.view",
-        "conversations.view",
-        "analytics.view",
-        "kb.edit",
-        "channels.manage",
-        "prompt.edit",
-        "settings.edit",
-        "custom-tabs.view",
-    ] {
-        b.permission(k, Area::Network, k, &[]).unwrap();
-    }
-    b.role(
-        "admin",
-        "Org Admin",
-        &[
-            "org.admin",
-            "home.view",
-            "conversations.view",
-            "analytics.view",
-            "kb.edit",
-            "channels.manage",
-            "prompt.edit",
-            "settings.edit",
-            "custom-tabs.view",
-        ],
-    )
-    .unwrap();
-    b.admin_permission("org.admin");
-    b.build().unwrap()
 }
 
 /// A child organization of `w.org` whose first user becomes its contact person and admin.
