@@ -16,7 +16,7 @@ use tenantry::{
     OrgRecord, OutboxMessage, OutboxStatus, Page, Record, RecordKey, StaleKind, StoreError,
     StoreErrorKind, UniqueKey, UserQuery, UserRecord, Versioned,
 };
-use tenantry_identity::{LoginKey, SignUpCode};
+use tenantry_identity::{LoginKey, OrgId, SignUpCode};
 
 use crate::backend::{Arg, Backend};
 use crate::migrate::{self, SchemaError, db_error};
@@ -41,6 +41,15 @@ pub(crate) fn key_text(key: &RecordKey) -> String {
         RecordKey::Attempts(k) => format!("attempts/{k}"),
         RecordKey::Outbox(id) => format!("outbox/{id}"),
     }
+}
+
+/// The names `tenantry_grant_names` indexes a grant under: its roles and permissions.
+fn grant_names(what: &tenantry_access::Grantables) -> Vec<String> {
+    what.roles
+        .iter()
+        .map(|r| format!("role:{r}"))
+        .chain(what.permissions.iter().map(|p| format!("permission:{p}")))
+        .collect()
 }
 
 /// The text a unique key is stored under. Login keys are already case-folded where their
@@ -87,6 +96,8 @@ struct Row {
     stale_at: Option<i64>,
     body: String,
     unique: BTreeSet<String>,
+    /// What a grant names (`role:` and `permission:` keys), for `tenantry_grant_names`.
+    names: Vec<String>,
 }
 
 impl Row {
@@ -105,6 +116,7 @@ impl Row {
             created_at: None,
             stale_at: record.stale_since().map(|(_, at)| micros(at)),
             unique: record.unique_keys().iter().map(unique_text).collect(),
+            names: Vec::new(),
             key,
             body,
         };
@@ -142,10 +154,11 @@ impl Row {
                 row.kind = "job_profile";
                 row.org = Some(j.org.to_string());
             }
-            Record::Grant(g, _) => {
+            Record::Grant(g, what) => {
                 row.kind = "grant";
                 row.org = Some(g.org.to_string());
                 row.user = Some(g.user.to_string());
+                row.names = grant_names(what);
             }
             Record::Invitation(i) => {
                 row.kind = "invitation";
@@ -212,6 +225,9 @@ const UPDATE_RECORD: &str = "UPDATE tenantry_records SET version = version + 1, 
 const DELETE_RECORD: &str = "DELETE FROM tenantry_records WHERE key = $1 AND version = $2";
 const VERSION_OF: &str = "SELECT version, '' FROM tenantry_records WHERE key = $1";
 const RELEASE_UNIQUE: &str = "DELETE FROM tenantry_unique_keys WHERE owner = $1";
+const RELEASE_NAMES: &str = "DELETE FROM tenantry_grant_names WHERE record_key = $1";
+const INDEX_NAME: &str = "INSERT INTO tenantry_grant_names (org_id, name, record_key) \
+    VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
 const CLAIM_UNIQUE: &str = "INSERT INTO tenantry_unique_keys (unique_key, owner) VALUES ($1, $2) \
     ON CONFLICT (unique_key) DO NOTHING";
 const INSERT_AUDIT: &str =
@@ -423,6 +439,9 @@ impl<B: Backend> Core<B> {
     }
 
     pub(crate) async fn list(&self, of: &ListOf) -> Result<Vec<Versioned<Record>>, StoreError> {
+        if let ListOf::GrantsNaming(org, any) = of {
+            return self.grants_naming(*org, any).await;
+        }
         let (kind, column, id) = match of {
             ListOf::GroupsOf(o) => ("group", "org_id", o.to_string()),
             ListOf::MembersOf(g) => ("membership", "group_id", g.to_string()),
@@ -447,6 +466,29 @@ impl<B: Backend> Core<B> {
         );
         self.read_records(kind, &sql, &[kind.into(), id.into()])
             .await
+    }
+
+    /// The grants at `org` naming any of `any`'s roles or permissions, through
+    /// `tenantry_grant_names`.
+    async fn grants_naming(
+        &self,
+        org: OrgId,
+        any: &tenantry_access::Grantables,
+    ) -> Result<Vec<Versioned<Record>>, StoreError> {
+        let names = grant_names(any);
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders: Vec<String> = (0..names.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "SELECT r.version, r.body FROM tenantry_records r WHERE r.key IN \
+             (SELECT n.record_key FROM tenantry_grant_names n WHERE n.org_id = $1 AND n.name IN ({})) \
+             ORDER BY r.key",
+            placeholders.join(", ")
+        );
+        let mut args: Vec<Arg> = vec![org.to_string().into()];
+        args.extend(names.into_iter().map(Arg::from));
+        self.read_records("grant", &sql, &args).await
     }
 
     pub(crate) async fn department_by_code(
@@ -623,6 +665,11 @@ async fn apply<B: Backend>(
         B::exec(conn, RELEASE_UNIQUE, &[key.as_str().into()])
             .await
             .map_err(e(key))?;
+        if key.starts_with("grant/") {
+            B::exec(conn, RELEASE_NAMES, &[key.as_str().into()])
+                .await
+                .map_err(e(key))?;
+        }
     }
     // 2. Deletes, each at the version it was read at.
     for (key, version) in deletes {
@@ -679,7 +726,23 @@ async fn apply<B: Backend>(
             }
         }
     }
-    // 5. The audit trail, in the changeset's order.
+    // 5. What grants name, for ListOf::GrantsNaming.
+    for (_, row, _) in puts {
+        for name in &row.names {
+            B::exec(
+                conn,
+                INDEX_NAME,
+                &[
+                    row.org.clone().into(),
+                    name.as_str().into(),
+                    row.key.as_str().into(),
+                ],
+            )
+            .await
+            .map_err(e(&row.key))?;
+        }
+    }
+    // 6. The audit trail, in the changeset's order.
     for (event, body) in audit {
         B::exec(
             conn,

@@ -33,6 +33,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "stale_at",
         sql: include_str!("../migrations/sqlite/0002_stale_at.sql"),
     },
+    Migration {
+        version: 3,
+        name: "grant_names",
+        sql: include_str!("../migrations/sqlite/0003_grant_names.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations.
@@ -47,6 +52,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 2,
         name: "stale_at",
         sql: include_str!("../migrations/postgres/0002_stale_at.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "grant_names",
+        sql: include_str!("../migrations/postgres/0003_grant_names.sql"),
     },
 ];
 

@@ -81,7 +81,7 @@ async fn directory_scenarios_on_postgres() {
 async fn concurrent_migrations_take_turns() {
     in_schema(8, |store, _| async move {
         sqlx::query(
-            "DROP TABLE tenantry_audit, tenantry_unique_keys, tenantry_records, \
+            "DROP TABLE tenantry_grant_names, tenantry_audit, tenantry_unique_keys, tenantry_records, \
              tenantry_migrations",
         )
         .execute(store.pool())
@@ -98,8 +98,8 @@ async fn concurrent_migrations_take_turns() {
             applied += h.await.unwrap().unwrap();
         }
         assert_eq!(
-            applied, 2,
-            "exactly one of four concurrent runs applied the two migrations"
+            applied, 3,
+            "exactly one of four concurrent runs applied the three migrations"
         );
         assert!(store.orgs().await.unwrap().is_empty());
     })
@@ -118,7 +118,7 @@ async fn a_newer_schema_is_refused() {
         match store.migrate().await {
             Err(SchemaError::Newer {
                 applied: 7,
-                known: 2,
+                known: 3,
             }) => {}
             other => panic!("{other:?}"),
         }
@@ -141,6 +141,19 @@ async fn an_unreachable_server_is_unavailable() {
         }
         let err = store.orgs().await.unwrap_err();
         assert_eq!(err.kind(), StoreErrorKind::Unavailable, "{err}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn schema_3_indexes_the_grants_written_before_it() {
+    in_schema(2, |store, _| async move {
+        let at = common::admin_grant_before_schema_3(&store).await;
+        for sql in common::BACK_TO_SCHEMA_2 {
+            sqlx::query(sql).execute(store.pool()).await.unwrap();
+        }
+        assert_eq!(store.migrate().await.unwrap(), 1, "schema 3 applied again");
+        common::grant_is_indexed(&store, at).await;
     })
     .await;
 }

@@ -54,7 +54,7 @@ async fn a_pool_from_the_host_is_migrated_only_when_asked() {
     let store = SqliteStore::from_pool(pool);
     let err = store.orgs().await.unwrap_err();
     assert_eq!(err.kind(), StoreErrorKind::Other, "no tables yet: {err}");
-    assert_eq!(store.migrate().await.unwrap(), 2, "both migrations");
+    assert_eq!(store.migrate().await.unwrap(), 3, "every migration");
     assert!(store.orgs().await.unwrap().is_empty());
 }
 
@@ -72,7 +72,7 @@ async fn a_newer_or_altered_schema_is_refused_and_left_alone() {
     match store.migrate().await {
         Err(SchemaError::Newer {
             applied: 99,
-            known: 2,
+            known: 3,
         }) => {}
         other => panic!("{other:?}"),
     }
@@ -131,4 +131,16 @@ async fn directory_scenarios_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn directory_scenarios_on_the_memory_store() {
     common::scenarios(Arc::new(tenantry::MemoryStore::new())).await;
+}
+
+#[tokio::test]
+async fn schema_3_indexes_the_grants_written_before_it() {
+    let dir = common::TempDir::new();
+    let store = SqliteStore::open(dir.file("t.db")).await.unwrap();
+    let at = common::admin_grant_before_schema_3(&store).await;
+    for sql in common::BACK_TO_SCHEMA_2 {
+        sqlx::query(sql).execute(store.pool()).await.unwrap();
+    }
+    assert_eq!(store.migrate().await.unwrap(), 1, "schema 3 applied again");
+    common::grant_is_indexed(&store, at).await;
 }

@@ -152,6 +152,11 @@ impl Store for MemoryStore {
             (ListOf::JobProfilesOf(o), Record::JobProfile(j)) => j.org == *o,
             (ListOf::GrantsOfUser(u), Record::Grant(g, _)) => g.user == *u,
             (ListOf::GrantsAt(o), Record::Grant(g, _)) => g.org == *o,
+            (ListOf::GrantsNaming(o, any), Record::Grant(g, what)) => {
+                g.org == *o
+                    && (what.roles.iter().any(|r| any.roles.contains(r))
+                        || what.permissions.iter().any(|p| any.permissions.contains(p)))
+            }
             (ListOf::TokensOf(u), Record::Token(t)) => t.user == *u,
             (ListOf::OutboxOf(u), Record::Outbox(m)) => m.user == Some(*u),
             _ => false,

@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use tenantry_access::Grantables;
 use tenantry_identity::{GroupId, LoginKey, OrgId, SignUpCode, UserId, UserKind};
 use tenantry_lifecycle::AccountState;
 
@@ -57,6 +58,10 @@ pub enum ListOf {
     GrantsOfUser(UserId),
     /// The grants anchored at an organization.
     GrantsAt(OrgId),
+    /// The grants anchored at an organization that name any of these roles or permissions
+    /// (the grants that can make their holder an admin there, for the last-admin rule):
+    /// stores answer from an index, not by reading every grant of the organization.
+    GrantsNaming(OrgId, Grantables),
     /// The tokens issued to a user.
     TokensOf(UserId),
     /// The outbox messages for a user.

@@ -293,3 +293,46 @@ async fn guess_at_once(
     }
     outcomes
 }
+
+/// The SQL that takes a migrated database back to schema 2 (before `tenantry_grant_names`).
+pub const BACK_TO_SCHEMA_2: [&str; 3] = [
+    "DROP TABLE tenantry_grant_names",
+    "DROP INDEX tenantry_records_orgs",
+    "DELETE FROM tenantry_migrations WHERE version = 3",
+];
+
+/// Writes an admin's grant into `store`, for a database then taken back to schema 2 by the
+/// caller; after `migrate` again, the index of grant names must find it.
+pub async fn admin_grant_before_schema_3(store: &dyn Store) -> GrantRef {
+    let org = org_record("Before three");
+    let at = GrantRef {
+        user: UserId::generate(now(), &mut rand::rngs::StdRng::from_rng(&mut rand::rng())),
+        org: org.org.id,
+        scope: Scope::Organization,
+    };
+    let mut cs = tenantry::Changeset::new();
+    cs.insert(Record::Org(org))
+        .insert(Record::Grant(at, admin_role()));
+    store.commit(cs).await.unwrap();
+    at
+}
+
+/// After the migration to schema 3: the grant written before it is in the index.
+pub async fn grant_is_indexed(store: &dyn Store, at: GrantRef) {
+    let found = store
+        .list(&ListOf::GrantsNaming(at.org, admin_role()))
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1, "the migration indexed the existing grant");
+    let none = store
+        .list(&ListOf::GrantsNaming(
+            at.org,
+            tenantry_access::Grantables {
+                roles: [tenantry_access::RoleKey::new("member").unwrap()].into(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap();
+    assert!(none.is_empty(), "under its own names only");
+}

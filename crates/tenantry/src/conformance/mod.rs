@@ -82,12 +82,13 @@ mod writes;
 
 pub use concurrency::{concurrent_demotions, concurrent_increments};
 pub use logs::{outbox_and_audit, stale_records};
-pub use reads::reads;
+pub use reads::{grants_naming, reads};
 pub use writes::{atomicity, duplicates, versions};
 
 /// Runs every check.
 pub async fn run_all(store: Arc<dyn Store>) -> Outcome {
     reads(store.as_ref()).await?;
+    grants_naming(store.as_ref()).await?;
     versions(store.as_ref()).await?;
     atomicity(store.as_ref()).await?;
     duplicates(store.as_ref()).await?;
@@ -197,5 +198,13 @@ fn event(f: &mut Fixture, org: OrgId, action: &str) -> AuditEvent {
         subject: None,
         action: action.to_owned(),
         detail: Default::default(),
+    }
+}
+
+/// A check's failure from an unexpected error.
+fn fail(check: &'static str, e: impl fmt::Display) -> ConformanceError {
+    ConformanceError {
+        check,
+        detail: format!("unexpected error: {e}"),
     }
 }

@@ -1,15 +1,16 @@
 //! Reads return what was written.
 
 use chrono::Duration;
-use tenantry_access::{GrantRef, Grantables, PermissionKey, Scope};
+use tenantry_access::{GrantRef, Grantables, PermissionKey, RoleKey, Scope};
 use tenantry_credentials::{TokenPurpose, issue_token};
 use tenantry_identity::{
-    Department, DepartmentId, Email, Group, GroupId, LoginKey, Membership, SignUpCode, UserId,
-    UserKind,
+    Department, DepartmentId, Email, Group, GroupId, LoginKey, Membership, OrgId, SignUpCode,
+    UserId, UserKind,
 };
 use tenantry_lifecycle::AccountState;
 use uuid::Uuid;
 
+use crate::changeset::Changeset;
 use crate::records::{Record, RecordKey};
 use crate::store::{ListOf, Store, UserQuery};
 
@@ -239,5 +240,88 @@ pub async fn reads(store: &dyn Store) -> Outcome {
         matches!(token_back.map(|v| v.value), Some(Record::Token(t)) if t == token),
         "tokens are found by hash"
     );
+    Ok(())
+}
+
+/// [`ListOf::GrantsNaming`] answers the grants at the organization that name any of the
+/// roles or permissions asked, and follows their rewrites and deletes.
+pub async fn grants_naming(store: &dyn Store) -> Outcome {
+    const C: &str = "grants_naming";
+    let mut f = Fixture::new();
+    let org = f.org()?;
+    let other = f.org()?;
+    let (org_id, other_id) = (org.org.id, other.org.id);
+    let key = |k: &str| PermissionKey::new(k).map_err(|e| fail(C, e));
+    let role = |k: &str| RoleKey::new(k).map_err(|e| fail(C, e));
+    let named = |roles: &[&RoleKey], perms: &[&PermissionKey]| Grantables {
+        roles: roles.iter().map(|r| (*r).clone()).collect(),
+        permissions: perms.iter().map(|p| (*p).clone()).collect(),
+    };
+    let (admin, read, nobody) = (role("admin")?, key("feed.read")?, role("nobody")?);
+    let grant = |f: &mut Fixture, org: OrgId| GrantRef {
+        user: UserId::generate(f.now, &mut f.rng),
+        org,
+        scope: Scope::Organization,
+    };
+    let (ann, bob, cid) = (
+        grant(&mut f, org_id),
+        grant(&mut f, org_id),
+        grant(&mut f, other_id),
+    );
+    insert(
+        store,
+        vec![
+            Record::Org(org),
+            Record::Org(other),
+            Record::Grant(ann, named(&[&admin], &[])),
+            Record::Grant(bob, named(&[], &[&read])),
+            Record::Grant(cid, named(&[&admin], &[&read])),
+        ],
+    )
+    .await
+    .map_err(|e| fail(C, e))?;
+    let count = |any: Grantables| async move {
+        store
+            .list(&ListOf::GrantsNaming(org_id, any))
+            .await
+            .map(|v| v.len())
+    };
+    let cases = [
+        (named(&[&admin], &[]), 1, "a role"),
+        (named(&[], &[&read]), 1, "a permission"),
+        (named(&[&admin], &[&read]), 2, "either, each grant once"),
+        (named(&[&nobody], &[]), 0, "a role nobody holds"),
+        (Grantables::new(), 0, "nothing"),
+    ];
+    for (any, want, what) in cases {
+        let got = attempt!(C, count(any).await);
+        ensure!(C, got == want, "{what}: {got} grants, want {want}");
+    }
+    // Ann's grant is rewritten to name the permission only, then Bob's is deleted.
+    let version = |k: GrantRef| async move {
+        store
+            .get(&RecordKey::Grant(k))
+            .await
+            .map(|v| v.map(|v| v.version).unwrap_or(0))
+    };
+    let mut cs = Changeset::new();
+    cs.update(
+        Record::Grant(ann, named(&[], &[&read])),
+        attempt!(C, version(ann).await),
+    );
+    attempt!(C, store.commit(cs).await);
+    let got = attempt!(C, count(named(&[&admin], &[])).await);
+    ensure!(
+        C,
+        got == 0,
+        "a rewritten grant no longer names the role: {got}"
+    );
+    let got = attempt!(C, count(named(&[], &[&read])).await);
+    ensure!(C, got == 2, "a rewritten grant names the permission: {got}");
+    let mut cs = Changeset::new();
+    cs.delete(RecordKey::Grant(bob), attempt!(C, version(bob).await));
+    attempt!(C, store.commit(cs).await);
+    let got = attempt!(C, count(named(&[], &[&read])).await);
+    ensure!(C, got == 1, "a deleted grant is gone from the index: {got}");
     Ok(())
 }

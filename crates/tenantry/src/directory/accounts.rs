@@ -100,15 +100,22 @@ impl Directory {
     }
 
     /// Everyone who could administer `org`: the holders of a grant anchored at it or at one
-    /// of its ancestors (no other grant reaches it). Sorted, without repeats.
+    /// of its ancestors (no other grant reaches it) that names the admin permission or a
+    /// role bundling it. Sorted, without repeats.
     pub(crate) async fn admin_candidates(&self, org: OrgId) -> Result<Vec<UserId>, DirectoryError> {
-        let parents: std::collections::HashMap<OrgId, Option<OrgId>> = self
-            .store
-            .orgs()
-            .await?
-            .into_iter()
-            .map(|o| (o.value.org.id, o.value.org.parent))
-            .collect();
+        // Only grants that name the admin permission, or a role bundling it, can make their
+        // holder an admin: the store answers those from its index, so the cost follows the
+        // number of admins, not of members.
+        let admin = self.catalog.key(self.catalog.admin()).clone();
+        let naming = Grantables {
+            roles: self
+                .catalog
+                .roles()
+                .filter(|r| r.permissions.contains(&admin))
+                .map(|r| r.key.clone())
+                .collect(),
+            permissions: [admin].into(),
+        };
         let mut users = Vec::new();
         let mut at = Some(org);
         let mut seen = std::collections::HashSet::new();
@@ -116,12 +123,22 @@ impl Directory {
             if !seen.insert(o) {
                 break; // a cycle cannot be stored, but never loop on one
             }
-            for g in self.store.list(&ListOf::GrantsAt(o)).await? {
+            for g in self
+                .store
+                .list(&ListOf::GrantsNaming(o, naming.clone()))
+                .await?
+            {
                 if let Record::Grant(r, _) = g.value {
                     users.push(r.user);
                 }
             }
-            at = parents.get(&o).copied().flatten();
+            at = match self.store.get(&RecordKey::Org(o)).await? {
+                Some(Versioned {
+                    value: Record::Org(record),
+                    ..
+                }) => record.org.parent,
+                _ => None,
+            };
         }
         users.sort();
         users.dedup();
