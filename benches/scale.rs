@@ -4,6 +4,10 @@
 //!
 //! - `check`: `Directory::check` of a member's permission; raw: the member's grants by an
 //!   indexed `SELECT`.
+//! - `group members`: `Directory::group_members` of a group of ten; raw: the members by a
+//!   join of memberships and users.
+//! - `add + remove group member`: `change_members` adding one member of the organization to
+//!   the group, then removing them.
 //! - `deactivate member` / `deactivate admin`: `change_account` deactivating, then
 //!   reactivating, one member (or one of two admins: the last-admin rule then looks for the
 //!   organization's other admins); raw: the same two state changes as two `UPDATE`s.
@@ -23,7 +27,9 @@ use rand::SeedableRng;
 use tenantry::testing::{World, WorldBuilder, admin_catalog_builder, epoch};
 use tenantry::{Changeset, Record, Store, UserRecord};
 use tenantry_access::{Catalog, GrantRef, Grantables, RoleKey, Scope, Target};
-use tenantry_identity::{Email, LoginIdentifiers, Profile, User, UserId, UserKind};
+use tenantry_identity::{
+    Email, Group, GroupId, LoginIdentifiers, Name, Profile, User, UserId, UserKind,
+};
 use tenantry_lifecycle::{Account, AccountParts, AccountState, Event};
 use tenantry_sqlx::sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use tenantry_sqlx::{PostgresStore, SqliteStore, sqlx};
@@ -81,8 +87,9 @@ fn active_user(w: &World, rng: &mut rand::rngs::StdRng, i: usize) -> UserRecord 
     }
 }
 
-/// A world on `store` with `n` members; returns it with one member and a second admin.
-async fn populate(store: Arc<dyn Store>, n: usize) -> (World, UserId, UserId) {
+/// A world on `store` with `n` members and a group of ten of them; returns it with one
+/// member, a second admin, the group and a member of the organization outside the group.
+async fn populate(store: Arc<dyn Store>, n: usize) -> (World, UserId, UserId, GroupId, UserId) {
     let w = WorldBuilder::new()
         .store(store)
         .catalog(catalog())
@@ -109,7 +116,18 @@ async fn populate(store: Arc<dyn Store>, n: usize) -> (World, UserId, UserId) {
     let member = ids[n / 2];
     let admin = ids[n / 3];
     w.grant_admin(admin, w.org).await.unwrap();
-    (w, member, admin)
+    let group = Group::new(
+        GroupId::generate(epoch(), &mut rng),
+        w.org,
+        Name::parse("Ten").unwrap(),
+        epoch(),
+    );
+    let group = w.dir.create_group(w.admin(), group).await.unwrap();
+    w.dir
+        .change_members(w.admin(), group, &ids[..10], &[])
+        .await
+        .unwrap();
+    (w, member, admin, group, ids[n - 1])
 }
 
 /// Times `f` `iters` times on `rt`.
@@ -130,18 +148,22 @@ where
 /// The raw queries, for one backend: the member's grants; a state change of one user.
 struct Raw {
     grants: &'static str,
+    members: &'static str,
     state: &'static str,
 }
 
 const RAW: Raw = Raw {
     grants: "SELECT body FROM tenantry_records WHERE kind = 'grant' AND user_id = $1",
+    members: "SELECT r.body FROM tenantry_records m JOIN tenantry_records r \
+        ON r.key = 'user/' || m.user_id WHERE m.kind = 'membership' AND m.group_id = $1",
     state: "UPDATE tenantry_records SET account_state = $1, version = version + 1 \
         WHERE key = $2",
 };
 
 macro_rules! cases {
-    ($c:expr, $rt:expr, $label:expr, $w:expr, $member:expr, $admin:expr, $pool:expr) => {{
-        let (w, member, admin, pool) = (&$w, $member, $admin, &$pool);
+    ($c:expr, $rt:expr, $label:expr, $world:expr, $pool:expr) => {{
+        let ((w, member, admin, group, outsider), pool) = (&$world, &$pool);
+        let (member, admin, group, outsider) = (*member, *admin, *group, *outsider);
         let mut g = $c.benchmark_group($label);
         g.sample_size(20)
             .sampling_mode(SamplingMode::Flat)
@@ -182,6 +204,45 @@ macro_rules! cases {
                 })
             });
         }
+        g.bench_function("group members/directory", |b| {
+            b.iter_custom(|iters| {
+                timed(&$rt, iters, || async {
+                    let page = w
+                        .dir
+                        .group_members(w.admin(), group, None, 0)
+                        .await
+                        .unwrap();
+                    assert_eq!(page.members.len(), 10);
+                })
+            })
+        });
+        g.bench_function("group members/raw", |b| {
+            b.iter_custom(|iters| {
+                timed(&$rt, iters, || async {
+                    let rows = sqlx::query(RAW.members)
+                        .bind(group.to_string())
+                        .fetch_all(pool)
+                        .await
+                        .unwrap();
+                    assert_eq!(rows.len(), 10);
+                })
+            })
+        });
+        g.bench_function("add + remove group member/directory", |b| {
+            b.iter_custom(|iters| {
+                timed(&$rt, iters, || async {
+                    let one = [outsider];
+                    w.dir
+                        .change_members(w.admin(), group, &one, &[])
+                        .await
+                        .unwrap();
+                    w.dir
+                        .change_members(w.admin(), group, &[], &one)
+                        .await
+                        .unwrap();
+                })
+            })
+        });
         g.bench_function("deactivate/raw", |b| {
             b.iter_custom(|iters| {
                 timed(&$rt, iters, || async {
@@ -207,17 +268,9 @@ fn sqlite(c: &mut Criterion) {
             std::env::temp_dir().join(format!("tenantry-scale-{n}-{}.db", std::process::id()));
         let store = rt.block_on(SqliteStore::open(&path)).unwrap();
         let pool = store.pool().clone();
-        let (w, member, admin) = rt.block_on(populate(Arc::new(store), n));
-        cases!(
-            c,
-            rt,
-            format!("scale {n} users/sqlite"),
-            w,
-            member,
-            admin,
-            pool
-        );
-        drop(w);
+        let world = rt.block_on(populate(Arc::new(store), n));
+        cases!(c, rt, format!("scale {n} users/sqlite"), world, pool);
+        drop(world);
         rt.block_on(pool.close());
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
@@ -248,18 +301,10 @@ fn postgres(c: &mut Criterion) {
             .unwrap();
         let store = PostgresStore::from_pool(pool.clone());
         rt.block_on(store.migrate()).unwrap();
-        let (w, member, admin) = rt.block_on(populate(Arc::new(store), n));
+        let world = rt.block_on(populate(Arc::new(store), n));
         rt.block_on(sqlx::query("ANALYZE").execute(&pool)).unwrap();
-        cases!(
-            c,
-            rt,
-            format!("scale {n} users/postgres"),
-            w,
-            member,
-            admin,
-            pool
-        );
-        drop(w);
+        cases!(c, rt, format!("scale {n} users/postgres"), world, pool);
+        drop(world);
         rt.block_on(pool.close());
         rt.block_on(sqlx::query(&format!("DROP SCHEMA {schema} CASCADE")).execute(&admin_pool))
             .unwrap();

@@ -398,10 +398,14 @@ impl<B: Backend> Core<B> {
             sql.push(')');
         }
         if let Some(group) = q.group {
-            // The membership's key is built from the group and the user's key.
-            sql.push_str(" AND EXISTS (SELECT 1 FROM tenantry_records m WHERE m.key = ");
-            bind(&mut sql, format!("membership/{group}/").into());
-            sql.push_str(" || r.user_id)");
+            // Driven by the group's memberships (an index range), each member then found by
+            // its key: the cost follows the group, not every user of the store.
+            sql.push_str(
+                " AND r.key IN (SELECT 'user/' || m.user_id FROM tenantry_records m \
+                 WHERE m.kind = 'membership' AND m.group_id = ",
+            );
+            bind(&mut sql, group.to_string().into());
+            sql.push(')');
         }
         sql.push_str(" ORDER BY r.key LIMIT ");
         bind(&mut sql, limit_arg(limit + 1));
