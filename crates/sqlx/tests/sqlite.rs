@@ -144,3 +144,31 @@ async fn schema_3_indexes_the_grants_written_before_it() {
     assert_eq!(store.migrate().await.unwrap(), 1, "schema 3 applied again");
     common::grant_is_indexed(&store, at).await;
 }
+
+#[tokio::test]
+async fn entitlements_keep_an_admin_the_index_of_grant_names_does_not_list() {
+    // A grant written by an older tenantry during a rolling upgrade has no rows in
+    // `tenantry_grant_names`: the entitlements rule must still see its holder.
+    let dir = common::TempDir::new();
+    let store = SqliteStore::open(dir.file("t.db")).await.unwrap();
+    let pool = store.pool().clone();
+    let w = common::world(Arc::new(store), Default::default()).await;
+    sqlx::query("DELETE FROM tenantry_grant_names")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let only_reading = [tenantry_access::PermissionKey::new("feed.read").unwrap()].into();
+    let r = w
+        .dir
+        .set_entitlements(tenantry::Caller::System, w.org, only_reading)
+        .await;
+    assert!(
+        matches!(
+            r,
+            Err(tenantry::DirectoryError::Refused(
+                tenantry_access::Refusal::LastAdmin { .. }
+            ))
+        ),
+        "{r:?}"
+    );
+}

@@ -116,6 +116,16 @@ impl Directory {
                 .collect(),
             permissions: [admin].into(),
         };
+        self.grant_holders(org, Some(&naming)).await
+    }
+
+    /// The holders of a grant anchored at `org` or one of its ancestors, of those naming
+    /// any of `naming` when given (through the store's index), else of every grant.
+    pub(crate) async fn grant_holders(
+        &self,
+        org: OrgId,
+        naming: Option<&Grantables>,
+    ) -> Result<Vec<UserId>, DirectoryError> {
         let mut users = Vec::new();
         let mut at = Some(org);
         let mut seen = std::collections::HashSet::new();
@@ -123,11 +133,11 @@ impl Directory {
             if !seen.insert(o) {
                 break; // a cycle cannot be stored, but never loop on one
             }
-            for g in self
-                .store
-                .list(&ListOf::GrantsNaming(o, naming.clone()))
-                .await?
-            {
+            let of = match naming {
+                Some(n) => ListOf::GrantsNaming(o, n.clone()),
+                None => ListOf::GrantsAt(o),
+            };
+            for g in self.store.list(&of).await? {
                 if let Record::Grant(r, _) = g.value {
                     users.push(r.user);
                 }

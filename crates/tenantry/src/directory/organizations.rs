@@ -190,9 +190,13 @@ impl Directory {
         let tree = self.org_tree().await?;
         let mut reached = vec![org];
         reached.extend(tree.descendants(org));
+        // Every grant holder, not only those the store's index of grant names lists: the
+        // rule below refuses only where an admin was seen before, so a holder the index
+        // missed must not go unseen. Entitlements change rarely; this may cost a read of
+        // every grant holder of the organizations reached.
         let mut candidates = Vec::new();
         for &o in &reached {
-            candidates.extend(self.admin_candidates(o).await?);
+            candidates.extend(self.grant_holders(o, None).await?);
         }
         candidates.sort();
         candidates.dedup();

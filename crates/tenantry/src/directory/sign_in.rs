@@ -25,13 +25,13 @@ impl Directory {
             self.clear_attempts(&attempts_key).await;
             return Err(DirectoryError::PasswordChangeRequired);
         }
-        let rehashed = if hash.needs_rehash(&self.config.hash_params) {
+        let mut rehashed = if hash.needs_rehash(&self.config.hash_params) {
             Some(self.hash(password).await?)
         } else {
             None
         };
         let user_id = user.value.user.id();
-        let checked = user.value.password.clone();
+        let mut checked = user.value.password.clone();
         self.clear_attempts(&attempts_key).await;
         // The stamp and the audit event are part of the sign-in: a commit that loses a race
         // is made again on the fresh record, as long as that record still lets this password
@@ -67,8 +67,21 @@ impl Directory {
                 _ => return Err(DirectoryError::InvalidCredentials),
             };
             let fresh = &current.value;
-            if !fresh.account.capabilities().may_sign_in || fresh.password != checked {
+            if !fresh.account.capabilities().may_sign_in {
                 return Err(DirectoryError::InvalidCredentials);
+            }
+            if fresh.password != checked {
+                // A new hash: another sign-in may have rehashed this same password, or the
+                // password changed. Only the password itself can tell.
+                match &fresh.password {
+                    Some(h) if self.verify(password, h).await? => {
+                        checked = fresh.password.clone();
+                        if !h.needs_rehash(&self.config.hash_params) {
+                            rehashed = None;
+                        }
+                    }
+                    _ => return Err(DirectoryError::InvalidCredentials),
+                }
             }
             if fresh.must_change_password {
                 return Err(DirectoryError::PasswordChangeRequired);
