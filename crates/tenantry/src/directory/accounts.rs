@@ -208,11 +208,6 @@ impl Directory {
             .get(&RecordKey::Grant(grant))
             .await?
             .map(|v| v.version);
-        if plan.after.is_empty() && existing.is_none() {
-            // Nothing to remove (another task removed the grant first): nothing happened,
-            // so nothing is written or audited.
-            return Ok(plan);
-        }
         let mut cs = Changeset::new();
         match (plan.after.is_empty(), existing) {
             (true, Some(v)) => {
