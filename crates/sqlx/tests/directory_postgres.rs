@@ -8,8 +8,10 @@
 
 use std::sync::Arc;
 
-use tenantry_sqlx::sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use tenantry_sqlx::{PostgresStore, sqlx};
+use tenantry_sqlx::sqlx;
+use tenantry_sqlx::sqlx::postgres::PgPoolOptions;
+
+mod common;
 
 include!("common/scenarios.rs");
 
@@ -32,14 +34,14 @@ pub async fn store() -> Arc<dyn tenantry::Store> {
         return Arc::new(tenantry::MemoryStore::new());
     };
     let own = format!("{PREFIX}{}_", std::process::id());
-    let admin = PgPoolOptions::new()
-        .max_connections(1)
-        .connect(&url)
-        .await
-        .unwrap();
     {
         let mut cleaned = CLEANED.lock().await;
         if !*cleaned {
+            let admin = PgPoolOptions::new()
+                .max_connections(1)
+                .connect(&url)
+                .await
+                .unwrap();
             let old: Vec<(String,)> = sqlx::query_as(
                 "SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'tenantry\\_dir\\_%'",
             )
@@ -52,23 +54,12 @@ pub async fn store() -> Arc<dyn tenantry::Store> {
                     .await
                     .unwrap();
             }
+            admin.close().await;
             *cleaned = true;
         }
     }
     let suffix: u64 = rand::random();
     let name = format!("{own}{suffix:016x}");
-    sqlx::query(&format!("CREATE SCHEMA {name}"))
-        .execute(&admin)
-        .await
-        .unwrap();
-    admin.close().await;
-    let options: PgConnectOptions = url.parse().unwrap();
-    let pool = PgPoolOptions::new()
-        .max_connections(4)
-        .connect_with(options.options([("search_path", name.as_str())]))
-        .await
-        .unwrap();
-    let store = PostgresStore::from_pool(pool);
-    store.migrate().await.unwrap();
+    let store = common::store_in_new_schema(&url, &name, 4).await;
     Arc::new(store)
 }

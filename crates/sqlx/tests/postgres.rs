@@ -10,7 +10,7 @@ mod common;
 use std::sync::Arc;
 
 use tenantry::{Store, StoreErrorKind, conformance};
-use tenantry_sqlx::sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use tenantry_sqlx::sqlx::postgres::PgPoolOptions;
 use tenantry_sqlx::{PostgresStore, SchemaError, sqlx};
 
 /// Runs `test` on a store in a schema of its own (created first, migrated), then closes the
@@ -35,18 +35,8 @@ where
         .connect(&url)
         .await
         .unwrap();
-    sqlx::query(&format!("CREATE SCHEMA {name}"))
-        .execute(&admin)
-        .await
-        .unwrap();
-    let options: PgConnectOptions = url.parse().unwrap();
-    let pool = PgPoolOptions::new()
-        .max_connections(max_connections)
-        .connect_with(options.options([("search_path", name.as_str())]))
-        .await
-        .unwrap();
-    let store = PostgresStore::from_pool(pool.clone());
-    store.migrate().await.unwrap();
+    let store = common::store_in_new_schema(&url, &name, max_connections).await;
+    let pool = store.pool().clone();
     let outcome = tokio::spawn(test(store, url)).await;
     pool.close().await;
     sqlx::query(&format!("DROP SCHEMA {name} CASCADE"))

@@ -57,13 +57,18 @@ pub fn epoch() -> DateTime<Utc> {
         .unwrap_or_default()
 }
 
-/// The smallest catalog a directory needs: `org.admin` (the admin permission), `feed.read`,
-/// and the role `admin` holding both.
-pub fn admin_catalog() -> Catalog {
-    match admin_catalog_builder().and_then(|b| b.build()) {
+/// One of this module's fixed catalogs, which always build.
+fn fixed(built: Result<Catalog, tenantry_access::AccessError>) -> Catalog {
+    match built {
         Ok(c) => c,
         Err(e) => unreachable!("the fixed test catalog is valid: {e}"),
     }
+}
+
+/// The smallest catalog a directory needs: `org.admin` (the admin permission), `feed.read`,
+/// and the role `admin` holding both.
+pub fn admin_catalog() -> Catalog {
+    fixed(admin_catalog_builder().and_then(|b| b.build()))
 }
 
 /// The builder of [`admin_catalog`], for a test to add its own permissions and roles to.
@@ -107,10 +112,7 @@ pub fn network_catalog() -> Catalog {
         b.admin_permission("network.admin");
         b.build()
     })();
-    match built {
-        Ok(c) => c,
-        Err(e) => unreachable!("the fixed test catalog is valid: {e}"),
-    }
+    fixed(built)
 }
 
 /// The agency's catalog: `org.admin` (the admin permission, "edit organization info,
@@ -145,10 +147,7 @@ pub fn agency_catalog() -> Catalog {
         b.admin_permission("org.admin");
         b.build()
     })();
-    match built {
-        Ok(c) => c,
-        Err(e) => unreachable!("the fixed test catalog is valid: {e}"),
-    }
+    fixed(built)
 }
 
 /// The grant that makes a user an admin in [`admin_catalog`].

@@ -336,3 +336,33 @@ pub async fn grant_is_indexed(store: &dyn Store, at: GrantRef) {
         .unwrap();
     assert!(none.is_empty(), "under its own names only");
 }
+
+/// A migrated PostgreSQL store in a new schema `name` on the server at `url`, with a pool
+/// of `max_connections` whose connections search that schema.
+#[cfg(feature = "postgres")]
+pub async fn store_in_new_schema(
+    url: &str,
+    name: &str,
+    max_connections: u32,
+) -> tenantry_sqlx::PostgresStore {
+    use tenantry_sqlx::sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+    let admin = PgPoolOptions::new()
+        .max_connections(1)
+        .connect(url)
+        .await
+        .unwrap();
+    tenantry_sqlx::sqlx::query(&format!("CREATE SCHEMA {name}"))
+        .execute(&admin)
+        .await
+        .unwrap();
+    admin.close().await;
+    let options: PgConnectOptions = url.parse().unwrap();
+    let pool = PgPoolOptions::new()
+        .max_connections(max_connections)
+        .connect_with(options.options([("search_path", name)]))
+        .await
+        .unwrap();
+    let store = tenantry_sqlx::PostgresStore::from_pool(pool);
+    store.migrate().await.unwrap();
+    store
+}

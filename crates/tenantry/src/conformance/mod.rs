@@ -65,12 +65,7 @@ macro_rules! attempt {
     ($check:expr, $e:expr) => {
         match $e {
             Ok(v) => v,
-            Err(e) => {
-                return Err(ConformanceError {
-                    check: $check,
-                    detail: format!("unexpected error: {e}"),
-                })
-            }
+            Err(e) => return Err(fail($check, e)),
         }
     };
 }
