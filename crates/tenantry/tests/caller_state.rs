@@ -370,6 +370,14 @@ fn rows() -> Vec<(&'static str, Row)> {
             s.w.org,
             SharedArea::new("channel", "c-1").unwrap()
         )),
+        row!("stop_sharing_with_guests", |s, c| s
+            .w
+            .dir
+            .stop_sharing_with_guests(
+                c,
+                s.w.org,
+                SharedArea::new("channel", "c-1").unwrap()
+            )),
         row!("update_user", |s, c| s.w.dir.update_user(
             c,
             s.carl,
