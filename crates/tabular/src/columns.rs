@@ -246,10 +246,13 @@ impl ColumnSet {
         Column::ExternalId,
         Column::Pin,
     ];
-    /// A general user list.
+    /// A general user list. PIN users, who have neither email nor username, are told apart
+    /// by their placeholder email and external id.
     pub const USERS: &'static [Column] = &[
         Column::Email,
         Column::Username,
+        Column::PlaceholderEmail,
+        Column::ExternalId,
         Column::FirstName,
         Column::LastName,
         Column::Phone,
@@ -258,10 +261,13 @@ impl ColumnSet {
         Column::Organization,
         Column::Groups,
     ];
-    /// The agency's access review: every user with kind, state, last sign-in and permissions.
+    /// The agency's access review: every user with kind, state, last sign-in and permissions
+    /// (PIN users told apart by placeholder email and external id, as in [`ColumnSet::USERS`]).
     pub const ACCESS_REVIEW: &'static [Column] = &[
         Column::Email,
         Column::Username,
+        Column::PlaceholderEmail,
+        Column::ExternalId,
         Column::FirstName,
         Column::LastName,
         Column::Kind,

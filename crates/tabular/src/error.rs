@@ -57,6 +57,15 @@ pub enum TabularError {
     /// Not readable as CSV.
     #[error("not a readable csv file: {0}")]
     NotCsv(String),
+    /// A CSV file that is UTF-8 in some rows and another encoding in others: no one
+    /// encoding reads it without garbling names, so nothing is read.
+    #[error(
+        "row {row} is not UTF-8 while other rows are; save the file again as \"CSV UTF-8\" and upload it again"
+    )]
+    MixedEncoding {
+        /// The first row (the header is row 1) with text that is not UTF-8.
+        row: usize,
+    },
     /// No header row.
     #[error("the file is empty")]
     Empty,

@@ -19,6 +19,29 @@ pub const EXCEL_MAX_CELL: usize = 32_767;
 pub trait ToRow {
     /// The text of `column` for this record (empty if it has none).
     fn cell(&self, column: Column) -> Cow<'_, str>;
+
+    /// The text of `column`, either borrowed from the record or written into `buf` (which
+    /// the exporter clears and reuses from cell to cell, so a computed cell costs no
+    /// allocation of its own). The default takes [`ToRow::cell`]'s answer.
+    fn cell_in<'a>(&'a self, column: Column, buf: &'a mut String) -> &'a str {
+        match self.cell(column) {
+            Cow::Borrowed(text) => text,
+            Cow::Owned(text) => {
+                *buf = text;
+                buf
+            }
+        }
+    }
+}
+
+impl<T: ToRow + ?Sized> ToRow for &T {
+    fn cell(&self, column: Column) -> Cow<'_, str> {
+        (**self).cell(column)
+    }
+
+    fn cell_in<'a>(&'a self, column: Column, buf: &'a mut String) -> &'a str {
+        (**self).cell_in(column, buf)
+    }
 }
 
 /// A user as a list shows them: the fields of every built-in column, as text.
@@ -102,6 +125,176 @@ impl ToRow for UserRecord {
             Column::Permissions => Cow::Owned(self.permissions.join(", ")),
         }
     }
+
+    fn cell_in<'a>(&'a self, column: Column, buf: &'a mut String) -> &'a str {
+        use std::fmt::Write as _;
+        match column {
+            Column::Groups => join_into(&self.groups, buf),
+            Column::Permissions => join_into(&self.permissions, buf),
+            Column::GroupCount => {
+                // Writing a number into a String cannot fail.
+                let _ = write!(buf, "{}", self.groups.len());
+                buf
+            }
+            other => match self.cell(other) {
+                Cow::Borrowed(text) => text,
+                Cow::Owned(text) => {
+                    *buf = text;
+                    buf
+                }
+            },
+        }
+    }
+}
+
+/// A user as a list shows them, borrowed from wherever the host keeps the fields: the
+/// same columns as [`UserRecord`] without copying a string per cell, so an export of a
+/// million rows builds no record per row. Fields left empty are empty cells.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct UserRow<'a> {
+    /// Email.
+    pub email: &'a str,
+    /// First name.
+    pub first_name: &'a str,
+    /// Last name.
+    pub last_name: &'a str,
+    /// Display name.
+    pub display_name: &'a str,
+    /// Username.
+    pub username: &'a str,
+    /// Phone.
+    pub phone: &'a str,
+    /// Placeholder email.
+    pub placeholder_email: &'a str,
+    /// External id.
+    pub external_id: &'a str,
+    /// Kind.
+    pub kind: &'a str,
+    /// State.
+    pub state: &'a str,
+    /// Organization.
+    pub organization: &'a str,
+    /// Groups.
+    pub groups: &'a [String],
+    /// Receives digests.
+    pub receives_digests: Option<bool>,
+    /// PIN (only in the PIN export).
+    pub pin: &'a str,
+    /// Language.
+    pub language: &'a str,
+    /// Department.
+    pub department: &'a str,
+    /// Job profile.
+    pub job_profile: &'a str,
+    /// Permission type.
+    pub permission_type: &'a str,
+    /// One-time password.
+    pub one_time_password: &'a str,
+    /// Last sign-in, as text.
+    pub last_sign_in: &'a str,
+    /// Effective permissions.
+    pub permissions: &'a [String],
+}
+
+impl<'r> From<&'r UserRecord> for UserRow<'r> {
+    fn from(r: &'r UserRecord) -> Self {
+        UserRow {
+            email: &r.email,
+            first_name: &r.first_name,
+            last_name: &r.last_name,
+            display_name: &r.display_name,
+            username: &r.username,
+            phone: &r.phone,
+            placeholder_email: &r.placeholder_email,
+            external_id: &r.external_id,
+            kind: &r.kind,
+            state: &r.state,
+            organization: &r.organization,
+            groups: &r.groups,
+            receives_digests: r.receives_digests,
+            pin: &r.pin,
+            language: &r.language,
+            department: &r.department,
+            job_profile: &r.job_profile,
+            permission_type: &r.permission_type,
+            one_time_password: &r.one_time_password,
+            last_sign_in: &r.last_sign_in,
+            permissions: &r.permissions,
+        }
+    }
+}
+
+/// `items` joined by `, ` into `buf`.
+fn join_into<'a>(items: &[String], buf: &'a mut String) -> &'a str {
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            buf.push_str(", ");
+        }
+        buf.push_str(item);
+    }
+    buf
+}
+
+impl<'r> UserRow<'r> {
+    /// The text of a column that is a field as it is; `None` for the computed ones (groups,
+    /// group count, permissions).
+    fn field(&self, column: Column) -> Option<&'r str> {
+        Some(match column {
+            Column::Email => self.email,
+            Column::FirstName => self.first_name,
+            Column::LastName => self.last_name,
+            Column::DisplayName => self.display_name,
+            Column::Username => self.username,
+            Column::Phone => self.phone,
+            Column::PlaceholderEmail => self.placeholder_email,
+            Column::ExternalId => self.external_id,
+            Column::Kind => self.kind,
+            Column::State => self.state,
+            Column::Organization => self.organization,
+            Column::ReceivesDigests => match self.receives_digests {
+                Some(true) => "yes",
+                Some(false) => "no",
+                None => "",
+            },
+            Column::Pin => self.pin,
+            Column::Language => self.language,
+            Column::Department => self.department,
+            Column::JobProfile => self.job_profile,
+            Column::PermissionType => self.permission_type,
+            Column::OneTimePassword => self.one_time_password,
+            Column::LastSignIn => self.last_sign_in,
+            Column::Groups | Column::GroupCount | Column::Permissions => return None,
+        })
+    }
+}
+
+impl ToRow for UserRow<'_> {
+    fn cell(&self, column: Column) -> Cow<'_, str> {
+        match self.field(column) {
+            Some(text) => Cow::Borrowed(text),
+            None => {
+                let mut buf = String::new();
+                self.cell_in(column, &mut buf);
+                Cow::Owned(buf)
+            }
+        }
+    }
+
+    fn cell_in<'a>(&'a self, column: Column, buf: &'a mut String) -> &'a str {
+        use std::fmt::Write as _;
+        if let Some(text) = self.field(column) {
+            return text;
+        }
+        match column {
+            Column::Permissions => join_into(self.permissions, buf),
+            Column::GroupCount => {
+                // Writing a number into a String cannot fail.
+                let _ = write!(buf, "{}", self.groups.len());
+                buf
+            }
+            _ => join_into(self.groups, buf),
+        }
+    }
 }
 
 /// CSV options.
@@ -142,11 +335,18 @@ pub fn export_csv<W: Write, R: ToRow>(
     )
     .map_err(csv_err)?;
     let mut n = 0u64;
+    // One buffer for every computed cell of the export.
+    let mut buf = String::new();
     for row in rows {
         // Field by field straight into the writer's buffer; the empty record ends the row.
         for c in columns {
-            csv.write_field(neutralise(&row.cell(*c)).as_bytes())
-                .map_err(csv_err)?;
+            buf.clear();
+            let text = row.cell_in(*c, &mut buf);
+            match neutralise(text) {
+                Cow::Borrowed(text) => csv.write_field(text.as_bytes()),
+                Cow::Owned(text) => csv.write_field(text.as_bytes()),
+            }
+            .map_err(csv_err)?;
         }
         csv.write_record(None::<&[u8]>).map_err(csv_err)?;
         n += 1;

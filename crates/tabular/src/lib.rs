@@ -55,8 +55,8 @@ pub use columns::{Column, ColumnSet, Headers, Lang};
 pub use error::TabularError;
 pub use escape::{DANGEROUS_FIRST, neutralise, restore};
 pub use export::{
-    CsvOptions, EXCEL_MAX_CELL, EXCEL_MAX_ROWS, ToRow, UserRecord, export_csv, export_xlsx,
-    export_xlsx_with_sheet_rows,
+    CsvOptions, EXCEL_MAX_CELL, EXCEL_MAX_ROWS, ToRow, UserRecord, UserRow, export_csv,
+    export_xlsx, export_xlsx_with_sheet_rows,
 };
 pub use read::{ImportLimits, Sheet, read_csv, read_xlsx};
 pub use template::{

@@ -44,6 +44,12 @@ pub struct Sheet {
     pub headers: Vec<String>,
     /// Data rows with their 1-based row numbers in the file (the header is row 1).
     pub rows: Vec<(usize, Vec<String>)>,
+    /// The cells an XLSX holds as dates or times, as (row number, 0-based column): their
+    /// text is the date as `YYYY-MM-DD` (with ` HH:MM:SS` when it has a time) or the
+    /// duration as `H:MM:SS`, not Excel's serial number. A date typed into a column meant
+    /// for text (a last name "1.3.2026" that Excel turned into a date) is no longer what
+    /// the user typed, so [`crate::ImportTemplate::validate`] rejects such a row.
+    pub date_cells: Vec<(usize, usize)>,
 }
 
 /// What kind of file an upload is, by its first bytes.
@@ -94,6 +100,134 @@ fn check_archive<R: Read + Seek>(reader: R, limits: &ImportLimits) -> Result<(),
     Ok(())
 }
 
+/// Refuses a workbook whose parts declare more items than the caps allow, before calamine
+/// reads them: calamine reserves room for the shared-strings table's `uniqueCount` as it
+/// opens a workbook, and an allocation that large aborts the process (no `catch_unwind`
+/// catches it).
+///
+/// The numbers a workbook declares that calamine 0.38 sizes an allocation by, on the path
+/// [`read_xlsx`] takes, are the shared-strings table's `uniqueCount`; the sheet's
+/// `dimension` is only kept, and shared formulas (which size a table by their `si` index)
+/// are not read. A new calamine version must be checked again for this list. The table is
+/// found and its attributes read as calamine does (the same reader settings, the first
+/// `sst` element, attributes split as leniently), so that a malformed tag calamine still
+/// reads a count from is checked too (the fuzzer found one the strict reading missed).
+fn check_declared_counts<R: Read + Seek>(
+    reader: R,
+    limits: &ImportLimits,
+) -> Result<(), TabularError> {
+    use quick_xml::events::Event;
+    let mut archive =
+        zip::ZipArchive::new(reader).map_err(|e| TabularError::NotXlsx(e.to_string()))?;
+    for i in 0..archive.len() {
+        let entry = archive
+            .by_index(i)
+            .map_err(|e| TabularError::NotXlsx(e.to_string()))?;
+        // calamine opens `<workbook folder>/sharedStrings.xml`, the folder being whatever
+        // the package relationships name: every part of that name is checked.
+        let is_table = entry.name().is_ok_and(|n| {
+            n.replace('\\', "/")
+                .to_ascii_lowercase()
+                .ends_with("sharedstrings.xml")
+        });
+        if entry.is_dir() || !is_table {
+            continue;
+        }
+        let mut xml = quick_xml::Reader::from_reader(std::io::BufReader::new(
+            entry.take(limits.max_decompressed),
+        ));
+        let config = xml.config_mut();
+        config.check_end_names = false;
+        config.trim_text(false);
+        config.check_comments = false;
+        config.expand_empty_elements = true;
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            match xml.read_event_into(&mut buf) {
+                Ok(Event::Start(e)) if e.local_name().as_ref() == "sst" => {
+                    let raw = e.attributes_raw();
+                    for (key, value) in LenientAttributes::new(raw) {
+                        if matches!(key, "count" | "uniqueCount")
+                            && !declared_count_fits(value.as_bytes(), limits.max_cells)
+                        {
+                            return Err(TabularError::TooManyCells {
+                                max: limits.max_cells,
+                            });
+                        }
+                    }
+                    break;
+                }
+                // calamine stops at the same places, with an error or without a table.
+                Ok(Event::Eof) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A start tag's attributes split as calamine splits them (`key = "value"` or `'value'`,
+/// up to the first thing that is not), whatever a strict XML reader would say of them.
+struct LenientAttributes<'a> {
+    raw: &'a str,
+    pos: usize,
+}
+
+impl<'a> LenientAttributes<'a> {
+    fn new(raw: &'a str) -> Self {
+        Self { raw, pos: 0 }
+    }
+}
+
+impl<'a> Iterator for LenientAttributes<'a> {
+    type Item = (&'a str, &'a str);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let bytes = self.raw.as_bytes();
+        let mut pos = self.pos;
+        while bytes.get(pos).is_some_and(u8::is_ascii_whitespace) {
+            pos += 1;
+        }
+        let key_start = pos;
+        while bytes.get(pos).is_some_and(|b| *b != b'=') {
+            pos += 1;
+        }
+        if pos >= bytes.len() {
+            self.pos = bytes.len();
+            return None;
+        }
+        let key = self.raw.get(key_start..pos)?.trim_ascii_end();
+        pos += 1;
+        while bytes.get(pos).is_some_and(u8::is_ascii_whitespace) {
+            pos += 1;
+        }
+        let quote = *bytes.get(pos).filter(|q| matches!(q, b'"' | b'\''))?;
+        pos += 1;
+        let value_start = pos;
+        while bytes.get(pos).is_some_and(|b| *b != quote) {
+            pos += 1;
+        }
+        let value = self.raw.get(value_start..pos)?;
+        self.pos = (pos + 1).min(bytes.len());
+        Some((key, value))
+    }
+}
+
+/// Whether a declared count (decimal digits, perhaps with spaces or a sign around them) is
+/// at most `max`. Text that is no number is calamine's to ignore, as it does.
+fn declared_count_fits(value: &[u8], max: usize) -> bool {
+    let digits = value
+        .iter()
+        .skip_while(|b| b.is_ascii_whitespace() || **b == b'+' || **b == b'0')
+        .take_while(|b| b.is_ascii_digit());
+    let mut n = 0u64;
+    for d in digits {
+        n = n.saturating_mul(10).saturating_add(u64::from(d - b'0'));
+    }
+    n <= max as u64
+}
+
 /// Reads the first worksheet of an XLSX upload.
 ///
 /// Cells are streamed from the worksheet's XML and each becomes one `String`; the caps of
@@ -107,6 +241,7 @@ pub fn read_xlsx(bytes: &[u8], limits: &ImportLimits) -> Result<Sheet, TabularEr
     }
     sniff(bytes)?;
     check_archive(Cursor::new(bytes), limits)?;
+    check_declared_counts(Cursor::new(bytes), limits)?;
     // calamine panics on some hostile input (an arithmetic overflow on a cell reference such
     // as `A99999999999`, found by fuzzing, in builds with overflow checks): a panic there
     // becomes an error, never the caller's crash. (Hosts built with `panic = "abort"` lose
@@ -116,8 +251,9 @@ pub fn read_xlsx(bytes: &[u8], limits: &ImportLimits) -> Result<Sheet, TabularEr
     lay_out(cells, limits)
 }
 
-/// A non-empty cell of a worksheet: its 0-based row and column, and its text.
-type SparseCell = (u32, u32, String);
+/// A non-empty cell of a worksheet: its 0-based row and column, its text, and whether the
+/// workbook holds it as a date or time.
+type SparseCell = (u32, u32, String, bool);
 
 /// The non-empty cells of the first worksheet, in the order the XML holds them; at most
 /// `limits.max_cells` of them.
@@ -136,6 +272,7 @@ fn read_cells(bytes: &[u8], limits: &ImportLimits) -> Result<Vec<SparseCell>, Ta
         Err(e) => return Err(not_xlsx(e)),
     };
     let mut cells = Vec::new();
+    let mut first_row = u32::MAX;
     while let Some(cell) = reader.next_cell().map_err(not_xlsx)? {
         if *cell.get_value() == DataRef::Empty {
             continue;
@@ -148,7 +285,20 @@ fn read_cells(bytes: &[u8], limits: &ImportLimits) -> Result<Vec<SparseCell>, Ta
             });
         }
         let (row, col) = cell.get_position();
-        cells.push((row, col, cell_text(cell.get_value())));
+        // The rows from the first to this one are already more than the cap allows (the
+        // header and max_rows data rows): stop here rather than read the rest of the sheet.
+        first_row = first_row.min(row);
+        if (row - first_row) as usize > limits.max_rows {
+            return Err(TabularError::TooManyRows {
+                max: limits.max_rows,
+            });
+        }
+        let value = cell.get_value();
+        let is_date = matches!(
+            value,
+            DataRef::DateTime(_) | DataRef::DateTimeIso(_) | DataRef::DurationIso(_)
+        );
+        cells.push((row, col, cell_text(value), is_date));
     }
     Ok(cells)
 }
@@ -160,7 +310,7 @@ fn lay_out(cells: Vec<SparseCell>, limits: &ImportLimits) -> Result<Sheet, Tabul
     // (first row, last row, last column)
     let Some((first_row, last_row, last_col)) = cells
         .iter()
-        .map(|&(r, c, _)| (r, r, c))
+        .map(|&(r, c, _, _)| (r, r, c))
         .reduce(|a, b| (a.0.min(b.0), a.1.max(b.1), a.2.max(b.2)))
     else {
         return Err(TabularError::Empty);
@@ -179,7 +329,11 @@ fn lay_out(cells: Vec<SparseCell>, limits: &ImportLimits) -> Result<Sheet, Tabul
         });
     }
     let mut grid: Vec<Vec<String>> = vec![vec![String::new(); width]; height];
-    for (r, c, text) in cells {
+    let mut date_cells = Vec::new();
+    for (r, c, text, is_date) in cells {
+        if is_date {
+            date_cells.push((r as usize + 1, c as usize));
+        }
         if let Some(cell) = grid
             .get_mut((r - first_row) as usize)
             .and_then(|row| row.get_mut(c as usize))
@@ -201,6 +355,7 @@ fn lay_out(cells: Vec<SparseCell>, limits: &ImportLimits) -> Result<Sheet, Tabul
     Ok(Sheet {
         headers,
         rows: rows.collect(),
+        date_cells,
     })
 }
 
@@ -221,6 +376,26 @@ fn cell_text(d: &DataRef<'_>) -> String {
                 "FALSE".into()
             }
         }
+        DataRef::DateTime(d) if d.is_duration() => {
+            // Hours, minutes and seconds, as Excel's `[h]:mm:ss` shows a duration.
+            let seconds = (d.as_f64() * 86_400.0).round();
+            if seconds.is_finite() && seconds.abs() < 1e15 {
+                let s = seconds as i64;
+                let sign = if s < 0 { "-" } else { "" };
+                let s = s.unsigned_abs();
+                format!("{sign}{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+            } else {
+                d.as_f64().to_string()
+            }
+        }
+        DataRef::DateTime(d) => {
+            let (y, mo, day, h, mi, sec, _) = d.to_ymd_hms_milli();
+            if (h, mi, sec) == (0, 0, 0) {
+                format!("{y:04}-{mo:02}-{day:02}")
+            } else {
+                format!("{y:04}-{mo:02}-{day:02} {h:02}:{mi:02}:{sec:02}")
+            }
+        }
         other => {
             let text = Data::from(other.clone()).to_string();
             restore(&text).to_owned()
@@ -228,9 +403,15 @@ fn cell_text(d: &DataRef<'_>) -> String {
     }
 }
 
-/// Reads a CSV upload: UTF-8 (with or without a byte-order mark) or, failing that,
-/// Windows-1252 (Excel's "CSV" on Windows); separated by `,`, `;` or tab, whichever the
-/// header row uses most.
+/// Reads a CSV upload: UTF-8 (with or without a byte-order mark), UTF-16 with a
+/// byte-order mark (Excel's "Unicode text"), or Windows-1252 (Excel's "CSV" on Windows);
+/// separated by `,`, `;` or tab, whichever the header row uses most.
+///
+/// A file that is UTF-8 in some rows and not in others (pasted together from two
+/// programs) is refused with [`TabularError::MixedEncoding`] naming the first row that is
+/// not, rather than read as Windows-1252 and returned as mojibake. Row numbers are the rows
+/// a spreadsheet program shows: the header is row 1, a blank line is a row, and a cell with
+/// a line break in quotes stays in its row; LF, CRLF and CR line ends count alike.
 pub fn read_csv(bytes: &[u8], limits: &ImportLimits) -> Result<Sheet, TabularError> {
     if bytes.len() as u64 > limits.max_bytes {
         return Err(TabularError::TooLarge {
@@ -242,15 +423,7 @@ pub fn read_csv(bytes: &[u8], limits: &ImportLimits) -> Result<Sheet, TabularErr
             "it is a spreadsheet workbook, not text".into(),
         ));
     }
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let text: std::borrow::Cow<'_, str> = match std::str::from_utf8(bytes) {
-        Ok(t) => t.into(),
-        Err(_) => {
-            encoding_rs::WINDOWS_1252
-                .decode_without_bom_handling(bytes)
-                .0
-        }
-    };
+    let text = decode(bytes)?;
     if text.contains('\0') {
         return Err(TabularError::NotCsv(
             "it contains NUL bytes; is it a binary file?".into(),
@@ -274,16 +447,17 @@ pub fn read_csv(bytes: &[u8], limits: &ImportLimits) -> Result<Sheet, TabularErr
     let mut headers = None;
     let mut rows = Vec::new();
     let mut cells = 0usize;
-    for (i, record) in reader.records().enumerate() {
+    let mut counter = RowCounter::new(text.as_bytes(), delimiter);
+    for record in reader.records() {
         let record = record.map_err(|e| TabularError::NotCsv(e.to_string()))?;
-        let line = record.position().map_or(i + 1, |p| p.line() as usize);
+        let line = counter.record_row(record.position().map_or(0, |p| p.byte() as usize));
         let fields: Vec<String> = record.iter().map(|f| restore(f).to_owned()).collect();
         if fields
             .iter()
             .any(|f| f.encode_utf16().count() > EXCEL_MAX_CELL)
         {
             return Err(TabularError::NotCsv(format!(
-                "a cell on line {line} is longer than 32,767 characters"
+                "a cell on row {line} is longer than 32,767 characters"
             )));
         }
         if headers.is_none() {
@@ -308,5 +482,113 @@ pub fn read_csv(bytes: &[u8], limits: &ImportLimits) -> Result<Sheet, TabularErr
     Ok(Sheet {
         headers: headers.ok_or(TabularError::Empty)?,
         rows,
+        date_cells: Vec::new(),
     })
+}
+
+/// The text of a CSV upload; see [`read_csv`] for the encodings it reads.
+fn decode(bytes: &[u8]) -> Result<std::borrow::Cow<'_, str>, TabularError> {
+    for (bom, encoding) in [
+        (&b"\xFF\xFE"[..], encoding_rs::UTF_16LE),
+        (&b"\xFE\xFF"[..], encoding_rs::UTF_16BE),
+    ] {
+        if let Some(rest) = bytes.strip_prefix(bom) {
+            return encoding
+                .decode_without_bom_handling_and_without_replacement(rest)
+                .ok_or_else(|| {
+                    TabularError::NotCsv(format!(
+                        "it starts as {} text but is not valid {0}",
+                        encoding.name()
+                    ))
+                });
+        }
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let error = match std::str::from_utf8(bytes) {
+        Ok(text) => return Ok(text.into()),
+        Err(error) => error,
+    };
+    // Not UTF-8. If some of its non-ASCII text is UTF-8 all the same, the file mixes two
+    // encodings and no single one reads it: refuse, naming the first row that is not UTF-8.
+    let has_utf8 = bytes.utf8_chunks().any(|chunk| !chunk.valid().is_ascii());
+    if has_utf8 {
+        let at = error.valid_up_to();
+        return Err(TabularError::MixedEncoding {
+            row: RowCounter::new(bytes, b',').row_at(at),
+        });
+    }
+    Ok(encoding_rs::WINDOWS_1252
+        .decode_without_bom_handling(bytes)
+        .0)
+}
+
+/// Counts the rows a spreadsheet program shows up to a byte offset: line ends (LF, CRLF or
+/// a lone CR) outside quoted fields, from the start of the text. Offsets must not go back.
+struct RowCounter<'a> {
+    text: &'a [u8],
+    delimiter: u8,
+    at: usize,
+    row: usize,
+    /// Inside a quoted field.
+    quoted: bool,
+    /// At the start of a field (where a quote opens a quoted field).
+    field_start: bool,
+}
+
+impl<'a> RowCounter<'a> {
+    fn new(text: &'a [u8], delimiter: u8) -> Self {
+        Self {
+            text,
+            delimiter,
+            at: 0,
+            row: 1,
+            quoted: false,
+            field_start: true,
+        }
+    }
+
+    /// The row (1-based) the byte at `offset` lies in.
+    fn row_at(&mut self, offset: usize) -> usize {
+        let end = offset.min(self.text.len());
+        while self.at < end {
+            self.step();
+        }
+        self.row
+    }
+
+    /// The row of the record the csv reader reports at `offset`. The reader's position is
+    /// just past the previous record's first line-end byte, so the rest of that line end
+    /// and any blank lines come before the record itself.
+    fn record_row(&mut self, offset: usize) -> usize {
+        self.row_at(offset);
+        while matches!(self.text.get(self.at), Some(b'\r' | b'\n')) {
+            self.step();
+        }
+        self.row
+    }
+
+    /// Moves past one byte, counting a line end outside quotes.
+    fn step(&mut self) {
+        let b = self.text[self.at];
+        let next = self.text.get(self.at + 1).copied();
+        if self.quoted {
+            if b == b'"' {
+                if next == Some(b'"') {
+                    self.at += 1;
+                } else {
+                    self.quoted = false;
+                }
+            }
+            self.field_start = false;
+        } else if b == b'"' && self.field_start {
+            self.quoted = true;
+            self.field_start = false;
+        } else if b == b'\n' || (b == b'\r' && next != Some(b'\n')) {
+            self.row += 1;
+            self.field_start = true;
+        } else {
+            self.field_start = b == self.delimiter || b == b'\r';
+        }
+        self.at += 1;
+    }
 }

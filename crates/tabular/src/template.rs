@@ -2,7 +2,7 @@
 //! plan a one-time, insert-only import.
 
 use std::collections::hash_map::Entry;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::io::Write;
 
@@ -113,6 +113,12 @@ pub enum RowProblem {
     /// A one-time password longer than 128 characters.
     #[error("is longer than 128 characters")]
     TooLong,
+    /// The spreadsheet holds the cell as a date or time (Excel turns text such as `1.3` or
+    /// `3-1` into a date as it is typed), so what the user typed is lost.
+    #[error(
+        "is a date in the spreadsheet, not text; format the column as text and type the value again"
+    )]
+    Date,
 }
 
 /// A rejected row: where, what, why.
@@ -409,8 +415,31 @@ impl ImportTemplate {
             .iter()
             .filter_map(|c| Language::parse(c).ok())
             .collect();
+        let date_cells: HashSet<(usize, usize)> = sheet.date_cells.iter().copied().collect();
         for (row, cells) in &sheet.rows {
             if cells.iter().all(|c| c.trim().is_empty()) {
+                continue;
+            }
+            // A date in any of the template's columns (none of them holds dates) is not what
+            // the user typed: the row is rejected, naming each such cell.
+            let dates: Vec<RowError> = Column::ALL
+                .iter()
+                .filter(|c| position[**c as usize].is_some_and(|i| date_cells.contains(&(*row, i))))
+                .map(|c| RowError {
+                    row: *row,
+                    column: Some(*c),
+                    value: if c.is_secret() {
+                        "[redacted]".to_owned()
+                    } else {
+                        position[*c as usize]
+                            .and_then(|i| cells.get(i))
+                            .map_or_else(String::new, |v| v.chars().take(100).collect())
+                    },
+                    problem: RowProblem::Date,
+                })
+                .collect();
+            if !dates.is_empty() {
+                report.errors.extend(dates);
                 continue;
             }
             // Each cell of the template's columns, trimmed once for the row.

@@ -476,6 +476,7 @@ fn an_offset_sheet_keeps_its_columns_and_row_numbers() {
                 (6, row(&["", "", "=1+1", "2.5"])),
                 (7, row(&["", "", "", "TRUE"])),
             ],
+            date_cells: vec![],
         }
     );
 }

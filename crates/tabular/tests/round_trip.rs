@@ -346,3 +346,57 @@ fn network_exports_consumers_and_pin_users() {
         "leading zeros of PINs survive"
     );
 }
+
+/// The borrowed row and the owned record give every column the same text, through both
+/// ways of asking.
+#[test]
+fn a_borrowed_row_writes_what_its_record_writes() {
+    let record = UserRecord {
+        email: "ann@example.com".into(),
+        first_name: "Ann".into(),
+        last_name: "=Lee".into(),
+        placeholder_email: "ann.lee@pins.example".into(),
+        external_id: "0042".into(),
+        groups: vec!["News".into(), "Events".into()],
+        receives_digests: Some(false),
+        permissions: vec!["home.view".into(), "users.edit".into()],
+        last_sign_in: "2026-11-22T09:00:00Z".into(),
+        ..UserRecord::default()
+    };
+    let row = UserRow::from(&record);
+    for column in Column::ALL {
+        let mut a = String::new();
+        let mut b = String::new();
+        assert_eq!(record.cell(column), row.cell(column), "{column}");
+        assert_eq!(
+            record.cell_in(column, &mut a),
+            row.cell_in(column, &mut b),
+            "{column}"
+        );
+    }
+    let (mut by_record, mut by_row) = (Vec::new(), Vec::new());
+    let columns = Column::ALL;
+    let headers = Headers::default();
+    export_csv(
+        &mut by_record,
+        &columns,
+        &headers,
+        [&record],
+        CsvOptions::default(),
+    )
+    .unwrap();
+    export_csv(
+        &mut by_row,
+        &columns,
+        &headers,
+        [row],
+        CsvOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(by_record, by_row);
+    assert!(
+        String::from_utf8(by_row)
+            .unwrap()
+            .contains("\"News, Events\",2,no")
+    );
+}

@@ -405,18 +405,18 @@ async fn agency_access_review_lists_kind_state_last_sign_in_and_permissions() {
     };
     assert_eq!(
         text.lines().next().unwrap(),
-        "Email,Username,First name,Last name,User type,Status,Last sign-in,Permissions"
+        "Email,Username,Placeholder email,External ID,First name,Last name,User type,Status,Last sign-in,Permissions"
     );
     let signed_in = "2026-11-22T09:00:00Z";
     assert_eq!(
         line("helper@acme.example"),
         format!(
-            "helper@acme.example,,Bob,,standard,active,{signed_in},\"home.view, conversations.view\""
+            "helper@acme.example,,,,Bob,,standard,active,{signed_in},\"home.view, conversations.view\""
         )
     );
     assert_eq!(
         line("idle@acme.example"),
-        "idle@acme.example,,Bob,,standard,blocked,,"
+        "idle@acme.example,,,,Bob,,standard,blocked,,"
     );
     assert!(line("ada@acme.example").contains("org.admin"));
     // Only admins export, and the export is audited.
@@ -448,4 +448,53 @@ async fn agency_access_review_lists_kind_state_last_sign_in_and_permissions() {
             .iter()
             .any(|e| e.action == "export.access_review" && e.actor == Some(w.admin))
     );
+}
+
+/// Two PIN users of the same name, who have neither email nor username, are told apart in
+/// the user list and the access review by their placeholder email and external id.
+#[tokio::test]
+async fn pin_users_of_one_name_are_told_apart_in_user_lists_and_access_reviews() {
+    let w = world().await;
+    w.enable_pin_users("pins.acme.example").await.unwrap();
+    for external in ["0042", "0043"] {
+        w.dir
+            .create_user(Caller::System, w.org, pin_user("Max", "Muster", external))
+            .await
+            .unwrap();
+    }
+    for kind in [ExportKind::Users, ExportKind::AccessReview] {
+        let mut csv = Vec::new();
+        w.dir
+            .export(
+                Caller::User(w.admin),
+                w.org,
+                ExportRequest {
+                    kind,
+                    format: Format::Csv(Default::default()),
+                    headers: &tenantry_tabular::Headers::default(),
+                },
+                &mut csv,
+            )
+            .await
+            .unwrap();
+        let sheet = tenantry_tabular::read_csv(&csv, &Default::default()).unwrap();
+        let maxes: Vec<&Vec<String>> = sheet
+            .rows
+            .iter()
+            .map(|(_, cells)| cells)
+            .filter(|cells| cells.iter().any(|c| c == "Muster"))
+            .collect();
+        assert_eq!(maxes.len(), 2, "{kind:?}");
+        assert_ne!(maxes[0], maxes[1], "{kind:?}: the two rows are the same");
+        for (external, placeholder) in [
+            ("0042", "max.muster@pins.acme.example"),
+            ("0043", "max.muster"),
+        ] {
+            assert!(
+                maxes.iter().any(|cells| cells.iter().any(|c| c == external)
+                    && cells.iter().any(|c| c.starts_with(placeholder))),
+                "{kind:?}: no row with {external} and {placeholder}: {maxes:?}"
+            );
+        }
+    }
 }
