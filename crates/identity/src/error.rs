@@ -187,6 +187,8 @@ pub enum IdentifierField {
     PlaceholderEmail,
     /// An external id.
     ExternalId,
+    /// A principal name (the name a provisioning system knows the user by).
+    PrincipalName,
 }
 
 impl fmt::Display for IdentifierField {
@@ -197,6 +199,7 @@ impl fmt::Display for IdentifierField {
             IdentifierField::Phone => "phone",
             IdentifierField::PlaceholderEmail => "placeholder email",
             IdentifierField::ExternalId => "external id",
+            IdentifierField::PrincipalName => "principal name",
         })
     }
 }

@@ -74,6 +74,10 @@ pub struct OrgSettings {
     pub phone_region: Option<String>,
     /// The first standard user added becomes the contact person and an admin (partner portal).
     pub first_user_becomes_admin: bool,
+    /// Users may sign in with their principal name (`LoginIdentifiers::principal_name`, the
+    /// name Entra ID or Okta provisioned them under) as well as with their email. Off by
+    /// default: a principal name need not be an address the user knows as theirs.
+    pub principal_name_sign_in: bool,
 }
 
 impl OrgSettings {

@@ -56,6 +56,13 @@ pub struct LoginIdentifiers {
     pub placeholder_email: Option<Email>,
     /// The id another system knows this user by.
     pub external_id: Option<ExternalId>,
+    /// The email-shaped name a provisioning system knows the user by when it is not their
+    /// email: SCIM's `userName` as Entra ID sends it (the user principal name, `UPN`) and
+    /// Okta (its username), which need not be the mailbox. It shares the email namespace
+    /// (no one else has it as an address or a principal name), so provisioning looks the
+    /// user up by it; signing in with it is for organizations that allow it
+    /// (`OrgSettings::principal_name_sign_in`). Never given to PIN users.
+    pub principal_name: Option<Email>,
 }
 
 /// A key under which a login identifier is unique: what a store indexes and looks up.
@@ -95,7 +102,24 @@ impl LoginIdentifiers {
         if let Some(x) = &self.external_id {
             keys.push(LoginKey::ExternalId(x.as_str().to_owned()));
         }
+        if let Some(p) = &self.principal_name {
+            let key = LoginKey::Email(p.key());
+            // The same address as the email is one key, not two.
+            if !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
         keys
+    }
+
+    /// Whether `key` is this user's only because of the principal name: signing in with it
+    /// needs the organization's consent (`OrgSettings::principal_name_sign_in`).
+    pub fn is_principal_name_only(&self, key: &LoginKey) -> bool {
+        let email_key = |e: &Option<Email>| e.as_ref().map(|e| LoginKey::Email(e.key()));
+        self.principal_name.is_some()
+            && email_key(&self.principal_name).as_ref() == Some(key)
+            && email_key(&self.email).as_ref() != Some(key)
+            && email_key(&self.placeholder_email).as_ref() != Some(key)
     }
 }
 
@@ -330,6 +354,9 @@ fn check_kind(kind: UserKind, ids: &LoginIdentifiers, profile: &Profile) -> Resu
         UserKind::Pin => {
             if ids.email.is_some() {
                 return forbid(IdentifierField::Email);
+            }
+            if ids.principal_name.is_some() {
+                return forbid(IdentifierField::PrincipalName);
             }
             if ids.placeholder_email.is_none() || ids.external_id.is_none() {
                 return Err(ModelError::MissingIdentifier {

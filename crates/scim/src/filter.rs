@@ -473,11 +473,32 @@ impl<'a> Parser<'a> {
                 return Err(self.error("`]`"));
             }
             self.depth -= 1;
+            // `emails[type eq "work"].value eq "x"`, as Entra ID sends it: a comparison on a
+            // sub-attribute of the matching value, the same as `emails[type eq "work" and
+            // value eq "x"]`.
+            let inner = if self.eat(b'.') {
+                let start = self.pos;
+                self.take_while(is_name_char);
+                let sub = &self.input[start..self.pos];
+                if !valid_name(sub) {
+                    self.pos = start;
+                    return Err(self.error("a sub-attribute name after `].`"));
+                }
+                let sub = AttrPath::new(sub);
+                Filter::And(Box::new(inner), Box::new(self.comparison(sub)?))
+            } else {
+                inner
+            };
             return Ok(Filter::ValuePath {
                 path,
                 filter: Box::new(inner),
             });
         }
+        self.comparison(path)
+    }
+
+    /// After an attribute path: `pr`, or an operator and a value.
+    fn comparison(&mut self, path: AttrPath) -> Result<Filter, FilterError> {
         self.skip_space();
         let start = self.pos;
         self.take_while(|b| b.is_ascii_alphabetic());

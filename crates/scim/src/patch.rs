@@ -255,6 +255,18 @@ fn scope<'v>(resource: &'v mut Value, uri: Option<&str>, create: bool) -> Option
 }
 
 /// The key of `name` in `obj`, ignoring case, or `name` itself.
+/// Whether a value of a multi-valued attribute is the one a removal lists: the same
+/// `value` sub-attribute when the listed one has it (members, emails), else equal whole.
+fn same_value(item: &Value, listed: &Value) -> bool {
+    match (
+        crate::filter::member(item, "value"),
+        crate::filter::member(listed, "value"),
+    ) {
+        (Some(a), Some(b)) => a == b,
+        _ => item == listed,
+    }
+}
+
 fn key_of(obj: &Map<String, Value>, name: &str) -> String {
     obj.keys()
         .find(|k| k.eq_ignore_ascii_case(name))
@@ -271,6 +283,20 @@ fn at_path(
 ) -> Result<(), PatchError> {
     let attr = &path.attr;
     if attr.uri.is_none() && READ_ONLY.iter().any(|r| attr.name.eq_ignore_ascii_case(r)) {
+        // Okta's group rename carries the group's own `id` beside the new name: a read-only
+        // attribute given its current value changes nothing and is accepted; only a change
+        // is refused.
+        let current = resource
+            .as_object()
+            .and_then(|obj| obj.get(&key_of(obj, &attr.name)));
+        if kind != Kind::Remove
+            && path.filter.is_none()
+            && attr.sub.is_none()
+            && current.is_some()
+            && current == value
+        {
+            return Ok(());
+        }
         return Err(PatchError::new(
             "mutability",
             index,
@@ -402,8 +428,26 @@ fn at_path(
         }
         // A whole attribute.
         (None, None) => match kind {
+            // Entra ID removes one member as `{"op": "Remove", "path": "members", "value":
+            // [{"value": "<id>"}]}`: with a value, only the listed values leave a
+            // multi-valued attribute (matched by their `value`, else whole); without one,
+            // the attribute goes.
             Kind::Remove => {
-                obj.remove(&key);
+                match (value, obj.get_mut(&key)) {
+                    (Some(listed), Some(Value::Array(items))) if !listed.is_null() => {
+                        let listed: Vec<&Value> = match listed {
+                            Value::Array(listed) => listed.iter().collect(),
+                            one => vec![one],
+                        };
+                        items.retain(|item| !listed.iter().any(|l| same_value(item, l)));
+                        if items.is_empty() {
+                            obj.remove(&key);
+                        }
+                    }
+                    _ => {
+                        obj.remove(&key);
+                    }
+                }
                 Ok(())
             }
             Kind::Replace => {

@@ -7,9 +7,17 @@
 //! roles or x509 certificates; `phoneNumbers` is not listed either, because a national
 //! number comes back in E.164 form (it is still read, see [`crate::user`]); `emails` and
 //! `phoneNumbers` carry only `value` and `type` (`work`): tenantry keeps one of each.
-//! `primary` is read (to choose among several a client sends) but neither published nor
-//! written, as a client's `"primary": false` on a sole value would not come back. The enterprise
-//! extension has only `department`. Deviations, each for a reason:
+//! `primary` is read (to choose among several a client sends) and written as `true` on the
+//! value tenantry uses, but not published, as a client's `"primary": false` on a sole value
+//! would not come back. `title` and the enterprise extension's `department`,
+//! `employeeNumber`, `costCenter`, `organization` and `division` round-trip (kept as user
+//! attributes, see [`crate::user`]). Read and written but not published: `phoneNumbers` by
+//! type (they come back in E.164 form) and the enterprise `manager` (only the id of a user
+//! of the same organization is accepted, which a checker's made-up value is not).
+//! Ignored: `nickName`, `profileUrl`, `userType`, `locale`, `timezone`, `password`,
+//! `addresses`, `ims`, `photos`, `entitlements`, `roles`, `x509Certificates`, `groups`
+//! (membership is changed through the Group), and the other sub-attributes of `name`.
+//! Deviations, each for a reason:
 //!
 //! - `emails` is published as required: tenantry needs a way to reach a user (an email,
 //!   or a username with a phone, which SCIM cannot round-trip; see above).
@@ -166,6 +174,7 @@ pub fn schemas(base_url: &str) -> Vec<Value> {
             Attr::new("familyName", "string"),
         ]),
         Attr::new("displayName", "string"),
+        Attr::new("title", "string"),
         Attr::new("preferredLanguage", "string").canonical(LANGUAGES),
         Attr::new("active", "boolean").required(),
         Attr::new("emails", "complex")
@@ -173,7 +182,13 @@ pub fn schemas(base_url: &str) -> Vec<Value> {
             .required()
             .sub(value_type_primary()),
     ];
-    let enterprise = [Attr::new("department", "string")];
+    let enterprise = [
+        Attr::new("employeeNumber", "string"),
+        Attr::new("costCenter", "string"),
+        Attr::new("organization", "string"),
+        Attr::new("division", "string"),
+        Attr::new("department", "string"),
+    ];
     let tenantry = [
         Attr::new("kind", "string")
             .mutability("readOnly")

@@ -5,21 +5,30 @@
 //! | --- | --- |
 //! | `id` | the user's id |
 //! | `externalId` | `LoginIdentifiers::external_id` |
-//! | `userName` | the username, else the sign-in email, else a PIN user's placeholder email |
+//! | `userName` | the username; an email-shaped userName is the principal name (`LoginIdentifiers::principal_name`) when the primary email differs from it, else the email; a PIN user's placeholder email |
 //! | `name.givenName`, `name.familyName` | first and last name |
 //! | `displayName` | the display name |
-//! | `emails` (primary, or the first) | the sign-in email |
+//! | `emails` (primary, or the first) | the email (the mailbox; also the userName when they are the same) |
 //! | `phoneNumbers` (primary, or the first) | the phone, E.164 (national numbers in the organization's region) |
+//! | `phoneNumbers` by `type` (work, home, mobile, fax, pager, other) | user attributes `scim.phone.<type>`, E.164 |
+//! | `title` | user attribute `scim.title` |
+//! | enterprise `employeeNumber`, `costCenter`, `organization`, `division` | user attributes `scim.employee_number`, `scim.cost_center`, `scim.organization`, `scim.division` |
+//! | enterprise `manager` (`{"value": id}`, or the id alone as Entra ID sends it) | user attribute `scim.manager`: the id of a user of the same organization |
 //! | `preferredLanguage` | the language (BCP 47) |
 //! | `active` | the administrative status: false when the account is switched off (inactive) or blocked, true otherwise, also before the first sign-in (`"True"`/`"False"` strings accepted, as Entra ID sends) |
 //! | enterprise `department` | the department's name (tenantry's `department` is read too) |
 //! | tenantry `kind`, `jobProfile` | the user kind (consumer, PIN, ...; written only when not standard) and the job profile's name |
+//!
+//! What is ignored is listed in [`crate::schema`]. The user attributes SCIM keeps start with
+//! `scim.`; a SCIM request replaces all of them and leaves the host's other attributes.
+
+use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 use tenantry::UserRecord;
 use tenantry_identity::{
-    DisplayName, Email, ExternalId, Language, LoginIdentifiers, NamePart, Phone, PhoneRegion,
-    Profile, UserKind, Username,
+    Attributes, DisplayName, Email, ExternalId, Language, LoginIdentifiers, NamePart, Phone,
+    PhoneRegion, Profile, UserKind, Username,
 };
 use tenantry_lifecycle::AccountState;
 
@@ -65,7 +74,37 @@ pub struct ScimUser {
     pub department: Option<String>,
     /// The job profile's name (tenantry extension).
     pub job_profile: Option<String>,
+    /// The attributes that have no field of their own in tenantry, as user attributes
+    /// under keys starting with [`SCIM_ATTRIBUTE_PREFIX`] (see the table above). A
+    /// resource replaces all of these at once; the user's other attributes stay.
+    pub attributes: BTreeMap<String, String>,
 }
+
+/// The prefix of the user attributes (`Profile::attributes`) SCIM keeps: `scim.title`,
+/// `scim.employee_number`, `scim.cost_center`, `scim.organization`, `scim.division`,
+/// `scim.manager` and `scim.phone.<type>`.
+pub const SCIM_ATTRIBUTE_PREFIX: &str = "scim.";
+
+/// The phone types SCIM names (RFC 7643 §4.1.2); any other is kept as `other`.
+const PHONE_TYPES: [&str; 6] = ["work", "home", "mobile", "fax", "pager", "other"];
+
+/// Plain strings of the core and enterprise schemas kept as user attributes:
+/// (the extension or core, the SCIM name, the attribute key).
+const KEPT: [(Option<&str>, &str, &str); 5] = [
+    (None, "title", "scim.title"),
+    (
+        Some(ENTERPRISE_USER),
+        "employeeNumber",
+        "scim.employee_number",
+    ),
+    (Some(ENTERPRISE_USER), "costCenter", "scim.cost_center"),
+    (Some(ENTERPRISE_USER), "organization", "scim.organization"),
+    (Some(ENTERPRISE_USER), "division", "scim.division"),
+];
+/// The user attribute that holds the manager's user id.
+pub const MANAGER_ATTRIBUTE: &str = "scim.manager";
+const MANAGER: &str = MANAGER_ATTRIBUTE;
+const PHONE: &str = "scim.phone.";
 
 fn text<'v>(v: &'v Value, name: &str) -> Option<&'v str> {
     member(v, name)
@@ -105,24 +144,26 @@ pub fn user_from_scim(
     }
     let user_name = text(resource, "userName").ok_or_else(|| invalid("userName", "is required"))?;
     let mut identifiers = LoginIdentifiers::default();
-    // userName is the sign-in identifier: an email, or a username.
+    // userName is an identifier of its own: a username, or an email-shaped name (Entra ID's
+    // user principal name, Okta's username) that is the user's email only when no other
+    // primary email is given.
+    let mailbox = primary(resource, "emails")
+        .map(|e| Email::parse(e).map_err(|e| invalid("emails", e)))
+        .transpose()?;
     if user_name.contains('@') {
-        identifiers.email = Some(Email::parse(user_name).map_err(|e| invalid("userName", e))?);
+        let name = Email::parse(user_name).map_err(|e| invalid("userName", e))?;
+        match mailbox {
+            Some(email) if email.key() != name.key() => {
+                identifiers.email = Some(email);
+                identifiers.principal_name = Some(name);
+            }
+            Some(email) => identifiers.email = Some(email),
+            None => identifiers.email = Some(name),
+        }
     } else {
         identifiers.username =
             Some(Username::parse(user_name).map_err(|e| invalid("userName", e))?);
-    }
-    if let Some(email) = primary(resource, "emails") {
-        let email = Email::parse(email).map_err(|e| invalid("emails", e))?;
-        match &identifiers.email {
-            Some(sign_in) if sign_in.key() != email.key() => {
-                return Err(invalid(
-                    "emails",
-                    "the primary email must be the userName when the userName is an email",
-                ));
-            }
-            _ => identifiers.email = Some(email),
-        }
+        identifiers.email = mailbox;
     }
     if let Some(id) = text(resource, "externalId") {
         identifiers.external_id =
@@ -142,10 +183,30 @@ pub fn user_from_scim(
     if let Some(d) = text(resource, "displayName") {
         profile.display_name = Some(DisplayName::parse(d).map_err(|e| invalid("displayName", e))?);
     }
-    if let Some(p) = primary(resource, "phoneNumbers") {
+    let phone = |p: &str| {
         let p = p.strip_prefix("tel:").unwrap_or(p);
-        profile.phone =
-            Some(Phone::parse_with_region(p, region).map_err(|e| invalid("phoneNumbers", e))?);
+        Phone::parse_with_region(p, region).map_err(|e| invalid("phoneNumbers", e))
+    };
+    if let Some(p) = primary(resource, "phoneNumbers") {
+        profile.phone = Some(phone(p)?);
+    }
+    let mut attributes = BTreeMap::new();
+    // Every number by its type, in E.164 form; the primary one is also the profile's phone.
+    for item in member(resource, "phoneNumbers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let Some(number) = text(item, "value") else {
+            continue;
+        };
+        let kind = text(item, "type").map_or("work".to_owned(), str::to_ascii_lowercase);
+        let kind = if PHONE_TYPES.contains(&kind.as_str()) {
+            kind
+        } else {
+            "other".to_owned()
+        };
+        attributes.insert(format!("{PHONE}{kind}"), phone(number)?.as_str().to_owned());
     }
     if let Some(l) = text(resource, "preferredLanguage") {
         // SCIM uses `en-US` or `en_US`; BCP 47 wants the hyphen.
@@ -167,11 +228,41 @@ pub fn user_from_scim(
         Some(k) => UserKind::parse(&k.to_ascii_lowercase())
             .ok_or_else(|| invalid("kind", "standard, guest, consumer or pin"))?,
     };
+    for (extension, name, key) in KEPT {
+        let scope = extension.map_or(resource, |_| &enterprise);
+        match member(scope, name) {
+            None | Some(Value::Null) => {}
+            Some(Value::String(v)) if v.trim().is_empty() => {}
+            Some(Value::String(v)) => {
+                attributes.insert(key.to_owned(), v.trim().to_owned());
+            }
+            Some(_) => return Err(invalid(name, "must be a string")),
+        }
+    }
+    // The manager as Entra ID sends it (the id alone) or as RFC 7643 has it ({"value": id}).
+    let manager = match member(&enterprise, "manager") {
+        Some(Value::String(id)) => Some(id.trim()),
+        Some(m @ Value::Object(_)) => text(m, "value"),
+        _ => None,
+    };
+    if let Some(id) = manager.filter(|id| !id.is_empty()) {
+        let id = id
+            .parse::<tenantry_identity::UserId>()
+            .map_err(|_| invalid("manager", format!("`{id}` is not a user id")))?;
+        attributes.insert(MANAGER.to_owned(), id.to_string());
+    }
+    for (key, value) in &attributes {
+        // Validated as user attributes are (length, characters).
+        Attributes::new()
+            .insert(key, value)
+            .map_err(|e| invalid("attributes", e))?;
+    }
     Ok(ScimUser {
         kind,
         profile,
         identifiers,
         active,
+        attributes,
         department: text(&ext, "department")
             .or_else(|| text(&enterprise, "department"))
             .map(str::to_owned),
@@ -198,6 +289,7 @@ pub fn user_to_scim(record: &UserRecord, names: &Names<'_>, base_url: &str) -> V
         .username
         .as_ref()
         .map(|u| u.as_str().to_owned())
+        .or_else(|| ids.principal_name.as_ref().map(|e| e.as_str().to_owned()))
         .or_else(|| ids.email.as_ref().map(|e| e.as_str().to_owned()))
         .or_else(|| {
             ids.placeholder_email
@@ -227,14 +319,38 @@ pub fn user_to_scim(record: &UserRecord, names: &Names<'_>, base_url: &str) -> V
     if let Some(e) = &ids.email {
         out.insert(
             "emails".into(),
-            json!([{"value": e.as_str(), "type": "work"}]),
+            json!([{"value": e.as_str(), "type": "work", "primary": true}]),
         );
     }
-    if let Some(p) = &profile.phone {
-        out.insert(
-            "phoneNumbers".into(),
-            json!([{"value": p.as_str(), "type": "work"}]),
+    let kept = |key: &str| profile.attributes.get(key);
+    let mut phones: Vec<Value> = PHONE_TYPES
+        .iter()
+        .filter_map(|t| {
+            kept(&format!("{PHONE}{t}")).map(|number| {
+                let primary = profile.phone.as_ref().is_some_and(|p| p.as_str() == number);
+                let mut item = json!({"value": number, "type": t});
+                if primary {
+                    item["primary"] = json!(true);
+                }
+                item
+            })
+        })
+        .collect();
+    if let Some(p) = &profile.phone
+        && !phones.iter().any(|item| item["value"] == p.as_str())
+    {
+        // The phone was set outside SCIM (or no type was kept): it is the work number.
+        phones.retain(|item| item["type"] != "work");
+        phones.insert(
+            0,
+            json!({"value": p.as_str(), "type": "work", "primary": true}),
         );
+    }
+    if !phones.is_empty() {
+        out.insert("phoneNumbers".into(), Value::Array(phones));
+    }
+    if let Some(title) = kept("scim.title") {
+        out.insert("title".into(), json!(title));
     }
     if let Some(l) = &profile.language {
         out.insert("preferredLanguage".into(), json!(l.as_str()));
@@ -249,8 +365,25 @@ pub fn user_to_scim(record: &UserRecord, names: &Names<'_>, base_url: &str) -> V
         )),
     );
     let mut schemas = vec![USER_SCHEMA];
+    let mut enterprise = Map::new();
     if let Some(d) = names.department {
-        out.insert(ENTERPRISE_USER.into(), json!({ "department": d }));
+        enterprise.insert("department".into(), json!(d));
+    }
+    for (extension, name, key) in KEPT {
+        if extension.is_some()
+            && let Some(v) = kept(key)
+        {
+            enterprise.insert(name.into(), json!(v));
+        }
+    }
+    if let Some(m) = kept(MANAGER) {
+        enterprise.insert(
+            "manager".into(),
+            json!({"value": m, "$ref": format!("{}/Users/{m}", base_url.trim_end_matches('/'))}),
+        );
+    }
+    if !enterprise.is_empty() {
+        out.insert(ENTERPRISE_USER.into(), Value::Object(enterprise));
         schemas.push(ENTERPRISE_USER);
     }
     // The kind is only written when it is not the default (standard).

@@ -21,6 +21,9 @@ pub struct UserUpdate {
     pub username: Option<Option<Username>>,
     /// A new external id, or `Some(None)` to remove it.
     pub external_id: Option<Option<ExternalId>>,
+    /// A new principal name (the name a provisioning system knows the user by, see
+    /// `LoginIdentifiers::principal_name`), or `Some(None)` to remove it.
+    pub principal_name: Option<Option<Email>>,
     /// PIN users: make a new placeholder email from the (new) name. Without it the
     /// placeholder stays as it is even when the name changes, so the address the user
     /// signs in with and the PIN export keep matching.
@@ -62,6 +65,7 @@ impl Directory {
         if update.email.is_some()
             || update.username.is_some()
             || update.external_id.is_some()
+            || update.principal_name.is_some()
             || update.regenerate_placeholder
             || phone_changes
         {
@@ -107,6 +111,12 @@ impl Directory {
         {
             identifiers.external_id = external_id.clone();
             changed.insert("external_id");
+        }
+        if let Some(principal_name) = &update.principal_name
+            && *principal_name != identifiers.principal_name
+        {
+            identifiers.principal_name = principal_name.clone();
+            changed.insert("principal_name");
         }
         if update.regenerate_placeholder {
             if record.user.kind() != UserKind::Pin {

@@ -2,14 +2,44 @@
 
 use serde_json::Value;
 use tenantry::{NewUser, UserUpdate};
-use tenantry_identity::{DepartmentId, JobProfileId, Name, UserId, UserKind};
+use tenantry_identity::{Attributes, DepartmentId, JobProfileId, Name, UserId, UserKind};
 use tenantry_lifecycle::{AccountState, Event, WayIn};
 
 use super::*;
 use crate::filter::member;
-use crate::user::{ScimUser, TENANTRY_USER, user_from_scim};
+use crate::user::{
+    MANAGER_ATTRIBUTE, SCIM_ATTRIBUTE_PREFIX, ScimUser, TENANTRY_USER, user_from_scim,
+};
+
+/// The user's attributes with the SCIM-kept ones (`scim.*`) replaced by what `scim` says;
+/// the host's own attributes stay.
+fn kept_attributes(current: &Attributes, scim: &ScimUser) -> Result<Attributes, ScimError> {
+    let mut out = Attributes::new();
+    let own = current
+        .iter()
+        .filter(|(k, _)| !k.starts_with(SCIM_ATTRIBUTE_PREFIX));
+    let kept = scim
+        .attributes
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()));
+    for (key, value) in own.chain(kept) {
+        out.insert(key, value)
+            .map_err(|e| ScimError::bad("invalidValue", format!("attributes: {e}")))?;
+    }
+    Ok(out)
+}
 
 impl ScimService {
+    /// A manager must be a user of the client's organization.
+    async fn check_manager(&self, client: &ScimClient, scim: &ScimUser) -> Result<(), ScimError> {
+        if let Some(manager) = scim.attributes.get(MANAGER_ATTRIBUTE) {
+            self.user_record(client, manager).await.map_err(|_| {
+                ScimError::bad("invalidValue", format!("manager: no user {manager} here"))
+            })?;
+        }
+        Ok(())
+    }
+
     pub(super) async fn department_and_job(
         &self,
         client: &ScimClient,
@@ -50,10 +80,12 @@ impl ScimService {
         client: &ScimClient,
         scim: ScimUser,
     ) -> Result<UserId, ScimError> {
+        self.check_manager(client, &scim).await?;
         let (department, job_profile) = self.department_and_job(client, &scim).await?;
         let mut profile = scim.profile.clone();
         profile.department = department;
         profile.job_profile = job_profile;
+        profile.attributes = kept_attributes(&profile.attributes, &scim)?;
         let way_in = match scim.kind {
             UserKind::Pin => WayIn::Pin,
             UserKind::Consumer => WayIn::None,
@@ -64,6 +96,7 @@ impl ScimService {
             // A PIN user signs in with a placeholder address tenantry makes.
             identifiers.email = None;
             identifiers.username = None;
+            identifiers.principal_name = None;
         }
         let created = self
             .dir
@@ -105,8 +138,10 @@ impl ScimService {
         if stated_kind && scim.kind != user.kind() {
             return Err(ScimError::bad("mutability", "a user's kind cannot change"));
         }
+        self.check_manager(client, &scim).await?;
         let (department, job_profile) = self.department_and_job(client, &scim).await?;
         let mut profile = user.profile().clone();
+        profile.attributes = kept_attributes(&profile.attributes, &scim)?;
         profile.first_name = scim.profile.first_name.clone();
         profile.last_name = scim.profile.last_name.clone();
         profile.display_name = scim.profile.display_name.clone();
@@ -130,6 +165,9 @@ impl ScimService {
             if scim.identifiers.username != ids.username {
                 update.username = Some(scim.identifiers.username.clone());
             }
+            if scim.identifiers.principal_name != ids.principal_name {
+                update.principal_name = Some(scim.identifiers.principal_name.clone());
+            }
         } else if member(wanted, "userName")
             .and_then(Value::as_str)
             .map(str::to_ascii_lowercase)
@@ -146,6 +184,7 @@ impl ScimService {
         let changed = update.profile.is_some()
             || update.email.is_some()
             || update.username.is_some()
+            || update.principal_name.is_some()
             || update.external_id.is_some();
         if changed {
             self.dir.update_user(caller, user.id(), update).await?;

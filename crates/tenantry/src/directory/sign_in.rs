@@ -108,6 +108,21 @@ impl Directory {
             Some(id) => self.store.user_by_login(&id.key()).await?,
             None => None,
         };
+        // A principal name signs in only where the organization allows it; elsewhere it is
+        // answered as an unknown identifier (after the same one hash).
+        let found = match (found, &parsed) {
+            (Some(user), Some(id))
+                if user
+                    .value
+                    .user
+                    .identifiers()
+                    .is_principal_name_only(&id.key()) =>
+            {
+                let (org, _) = self.org(user.value.user.org()).await?;
+                org.org.settings.principal_name_sign_in.then_some(user)
+            }
+            (found, _) => found,
+        };
         let usable = found
             .filter(|u| u.value.account.capabilities().may_sign_in && u.value.password.is_some());
         let hash = usable

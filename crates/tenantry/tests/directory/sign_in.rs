@@ -391,3 +391,50 @@ async fn wrong_pins_are_counted_per_user_and_unknown_addresses_lock_alike() {
         max.id
     );
 }
+
+/// A principal name (Entra ID's UPN, kept beside the mailbox) is an identifier of its own:
+/// no one else may take it as an address, and it signs in only where the organization
+/// allows it, answered as an unknown identifier elsewhere.
+#[tokio::test]
+async fn a_principal_name_is_unique_and_signs_in_only_where_allowed() {
+    let w = world().await;
+    let admin = Caller::User(w.admin);
+    let mut ann = standard("ann@mail.example", WayIn::Password);
+    ann.identifiers.principal_name = Some(Email::parse("Ann.Lee@corp.example").unwrap());
+    ann.password = Some(Password::new("a passphrase long enough for ann"));
+    let ann = w.dir.create_user(admin, w.org, ann).await.unwrap().id;
+    let own = replace_admin_set_password(
+        &w,
+        "ann@mail.example",
+        &Password::new("a passphrase long enough for ann"),
+    )
+    .await;
+    assert_eq!(w.dir.sign_in("ann@mail.example", &own).await.unwrap(), ann);
+    assert!(matches!(
+        w.dir.sign_in("ann.lee@corp.example", &own).await,
+        Err(DirectoryError::InvalidCredentials)
+    ));
+    configure(&w, |s, _| s.principal_name_sign_in = true).await;
+    assert_eq!(
+        w.dir.sign_in("ANN.LEE@corp.example", &own).await.unwrap(),
+        ann
+    );
+    // Nobody else gets it, as an email or as a principal name.
+    assert!(matches!(
+        w.dir
+            .create_user(admin, w.org, standard("ann.lee@corp.example", WayIn::None))
+            .await,
+        Err(DirectoryError::IdentifierTaken)
+    ));
+    let mut other = standard("other@mail.example", WayIn::None);
+    other.identifiers.principal_name = Some(Email::parse("ann@mail.example").unwrap());
+    assert!(matches!(
+        w.dir.create_user(admin, w.org, other).await,
+        Err(DirectoryError::IdentifierTaken)
+    ));
+    // PIN users sign in with their placeholder address and have no principal name.
+    w.enable_pin_users("pins.acme.example").await.unwrap();
+    let mut pin = pin_user("Max", "Muster", "0042");
+    pin.identifiers.principal_name = Some(Email::parse("max@corp.example").unwrap());
+    assert!(w.dir.create_user(admin, w.org, pin).await.is_err());
+}
