@@ -134,13 +134,14 @@ async fn a_sign_in_racing_another_sign_in_that_rehashed_the_same_password_stands
 }
 
 #[tokio::test]
-async fn revoking_a_grant_another_task_just_removed_is_retried_not_a_store_error() {
+async fn revoking_a_grant_another_task_just_removed_is_refused_as_not_held() {
     let (w, faulty) = faulty().await;
     // Another admin's task removes Bob's grant just before this revocation commits.
     let at = bob_whose_grant_goes(&w, &faulty, |cs, at| {
         cs.deletes.iter().any(|(k, _)| *k == RecordKey::Grant(at))
     })
     .await;
+    let before = events(&w, at.user, "grant.changed").await;
     let r = w
         .dir
         .change_grant(
@@ -152,8 +153,11 @@ async fn revoking_a_grant_another_task_just_removed_is_retried_not_a_store_error
             },
         )
         .await;
-    assert!(r.is_ok(), "{r:?}");
+    // Decided again on what is there now: nothing left to revoke, a typed refusal, and no
+    // second event for the one removal.
+    assert!(matches!(r, Err(DirectoryError::NotHeld)), "{r:?}");
     assert!(w.store.get(&RecordKey::Grant(at)).await.unwrap().is_none());
+    assert_eq!(events(&w, at.user, "grant.changed").await, before);
 }
 
 #[tokio::test]

@@ -203,11 +203,20 @@ impl Directory {
             plan = guard(&resolver);
         }
         let plan = plan?;
-        let existing = self
-            .store
-            .get(&RecordKey::Grant(grant))
-            .await?
-            .map(|v| v.version);
+        let stored = self.store.get(&RecordKey::Grant(grant)).await?;
+        let existing = stored.as_ref().map(|v| v.version);
+        if let tenantry_access::Change::Revoke { .. } = change {
+            // Revoking what is not held changes nothing: a typed refusal, not a success
+            // with an audit event for a change that did not happen (two admins revoking
+            // the same permission at once left two events for one removal).
+            let held = match stored.map(|v| v.value) {
+                Some(Record::Grant(_, held)) => held,
+                _ => tenantry_access::Grantables::new(),
+            };
+            if held == plan.after {
+                return Err(DirectoryError::NotHeld);
+            }
+        }
         let mut cs = Changeset::new();
         match (plan.after.is_empty(), existing) {
             (true, Some(v)) => {

@@ -103,6 +103,10 @@ pub enum DirectoryError {
     /// A spreadsheet could not be written or read.
     #[error(transparent)]
     Tabular(#[from] tenantry_tabular::TabularError),
+    /// A revocation of what the grant does not hold (none of it): nothing is written or
+    /// audited. Two admins revoking the same thing at once: the second gets this.
+    #[error("the grant holds none of what is revoked")]
+    NotHeld,
     /// A login identifier of the new or changed user belongs to someone else.
     #[error("an identifier is already taken")]
     IdentifierTaken,
