@@ -155,7 +155,7 @@ impl Directory {
         };
         let attempts_key = sign_in_attempts_key(Some(&id), identifier);
         self.count_attempt(&attempts_key, now).await?;
-        let user = self.store.user_by_login(&id.key()).await?;
+        let user = self.signing_in_as(&id.key()).await?;
         let stored = match &user {
             Some(u) => self.store.get(&RecordKey::Otp(u.value.user.id())).await?,
             None => None,
@@ -338,7 +338,7 @@ impl Directory {
             // and checks again (counting again), so concurrent guesses are all counted.
             let mut counted = false;
             for _ in 0..COUNTER_ROUNDS {
-                let Some(user) = self.store.user_by_login(&id.key()).await? else {
+                let Some(user) = self.signing_in_as(&id.key()).await? else {
                     return Err(DirectoryError::InvalidCredentials);
                 };
                 let user_id = user.value.user.id();

@@ -105,23 +105,8 @@ impl Directory {
         let attempts_key = sign_in_attempts_key(parsed.as_ref(), identifier);
         self.count_attempt(&attempts_key, now).await?;
         let found = match &parsed {
-            Some(id) => self.store.user_by_login(&id.key()).await?,
+            Some(id) => self.signing_in_as(&id.key()).await?,
             None => None,
-        };
-        // A principal name signs in only where the organization allows it; elsewhere it is
-        // answered as an unknown identifier (after the same one hash).
-        let found = match (found, &parsed) {
-            (Some(user), Some(id))
-                if user
-                    .value
-                    .user
-                    .identifiers()
-                    .is_principal_name_only(&id.key()) =>
-            {
-                let (org, _) = self.org(user.value.user.org()).await?;
-                org.org.settings.principal_name_sign_in.then_some(user)
-            }
-            (found, _) => found,
         };
         let usable = found
             .filter(|u| u.value.account.capabilities().may_sign_in && u.value.password.is_some());
@@ -134,6 +119,24 @@ impl Directory {
             Some(user) => Ok((user, attempts_key, hash)),
             None => Err(DirectoryError::InvalidCredentials),
         }
+    }
+
+    /// The user a sign-in identifier names, for every way of signing in with one (password,
+    /// one-time password, activation code): a principal name signs in only where the
+    /// organization allows it (`OrgSettings::principal_name_sign_in`), and elsewhere it is
+    /// answered as an unknown identifier.
+    pub(crate) async fn signing_in_as(
+        &self,
+        key: &tenantry_identity::LoginKey,
+    ) -> Result<Option<Versioned<UserRecord>>, DirectoryError> {
+        let Some(user) = self.store.user_by_login(key).await? else {
+            return Ok(None);
+        };
+        if !user.value.user.identifiers().is_principal_name_only(key) {
+            return Ok(Some(user));
+        }
+        let (org, _) = self.org(user.value.user.org()).await?;
+        Ok(org.org.settings.principal_name_sign_in.then_some(user))
     }
 
     /// Starts the failed sign-ins under each of `keys` (a user's login keys) over, lifting a
@@ -280,6 +283,11 @@ impl Directory {
                 if !record.account.capabilities().may_sign_in {
                     return Err(DirectoryError::SsoRefused);
                 }
+                // The account is proven by the identity provider, not by whoever chose its
+                // password before it could sign in (a self sign-up never confirmed, with
+                // someone else's address): that password goes, so only the provider's
+                // user gets in; a password can be set again through a reset link.
+                record.password = None;
             }
             record.last_sign_in = Some(now);
             let mut cs = Changeset::new();

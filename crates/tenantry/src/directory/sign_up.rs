@@ -21,9 +21,13 @@ impl Directory {
     pub async fn sign_up(&self, form: SignUpForm) -> Result<(), DirectoryError> {
         let now = self.clock.now();
         // A person signing up names how they sign in (an email, or a username with a phone
-        // in the profile), never an external id or a placeholder: those are what single
-        // sign-on and provisioning match on, and claiming one would catch a future account.
-        if form.identifiers.external_id.is_some() || form.identifiers.placeholder_email.is_some() {
+        // in the profile), never an external id, a placeholder or a principal name: those
+        // are what single sign-on and provisioning match on, and claiming one would catch a
+        // future account.
+        if form.identifiers.external_id.is_some()
+            || form.identifiers.placeholder_email.is_some()
+            || form.identifiers.principal_name.is_some()
+        {
             return Err(DirectoryError::Invalid {
                 field: "identifiers",
                 reason: "sign-up takes an email or a username, nothing else",

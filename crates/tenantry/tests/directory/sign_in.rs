@@ -438,3 +438,44 @@ async fn a_principal_name_is_unique_and_signs_in_only_where_allowed() {
     pin.identifiers.principal_name = Some(Email::parse("max@corp.example").unwrap());
     assert!(w.dir.create_user(admin, w.org, pin).await.is_err());
 }
+
+/// Found in review: someone signs up with another person's address and a password of their
+/// own, never confirming it; the real person's first single sign-on activated that account
+/// and the stranger's password kept working. The provider's sign-on now drops it.
+#[tokio::test]
+async fn a_password_chosen_before_the_account_was_proven_does_not_survive_sso() {
+    let w = world().await;
+    configure(&w, |_, l| l.sign_up.enabled = true).await;
+    let mut squat = form(&w, "sam@acme.example");
+    squat.password = Password::new("the squatter's own passphrase");
+    w.dir.sign_up(squat).await.unwrap();
+    let ids = LoginIdentifiers {
+        email: Some(Email::parse("sam@acme.example").unwrap()),
+        ..Default::default()
+    };
+    let sam = w.dir.sso_login(SsoLogin::new(w.org, ids)).await.unwrap();
+    assert!(matches!(
+        w.dir
+            .sign_in(
+                "sam@acme.example",
+                &Password::new("the squatter's own passphrase")
+            )
+            .await,
+        Err(DirectoryError::InvalidCredentials)
+    ));
+    assert!(
+        w.user_record(sam)
+            .await
+            .unwrap()
+            .unwrap()
+            .password
+            .is_none()
+    );
+    // And a sign-up cannot claim a principal name, which provisioning matches on.
+    let mut claim = form(&w, "mallory@acme.example");
+    claim.identifiers.principal_name = Some(Email::parse("alice@corp.example").unwrap());
+    assert!(matches!(
+        w.dir.sign_up(claim).await,
+        Err(DirectoryError::Invalid { .. })
+    ));
+}
