@@ -258,10 +258,20 @@ fn scope<'v>(resource: &'v mut Value, uri: Option<&str>, create: bool) -> Option
 /// Whether a value of a multi-valued attribute is the one a removal lists: the same
 /// `value` sub-attribute when the listed one has it (members, emails), else equal whole.
 fn same_value(item: &Value, listed: &Value) -> bool {
-    match (
-        crate::filter::member(item, "value"),
-        crate::filter::member(listed, "value"),
-    ) {
+    // The listed value: `{"value": x}`, or `x` alone as some clients send it.
+    let listed_value = crate::filter::member(listed, "value").or(match listed {
+        Value::String(_) => Some(listed),
+        _ => None,
+    });
+    match (crate::filter::member(item, "value"), listed_value) {
+        (Some(Value::String(a)), Some(Value::String(b))) => {
+            // Ids in any spelling an id is accepted in (case, braces, `urn:uuid:`).
+            use tenantry_identity::UserId;
+            match (a.trim().parse::<UserId>(), b.trim().parse::<UserId>()) {
+                (Ok(a), Ok(b)) => a == b,
+                _ => a == b,
+            }
+        }
         (Some(a), Some(b)) => a == b,
         _ => item == listed,
     }

@@ -7,9 +7,8 @@
 //! roles or x509 certificates; `phoneNumbers` is not listed either, because a national
 //! number comes back in E.164 form (it is still read, see [`crate::user`]); `emails` and
 //! `phoneNumbers` carry only `value` and `type` (`work`): tenantry keeps one of each.
-//! `primary` is read (to choose among several a client sends) and written as `true` on the
-//! value tenantry uses, but not published, as a client's `"primary": false` on a sole value
-//! would not come back. `title` and the enterprise extension's `department`,
+//! `primary` is read (to choose among several a client sends) and given back, as the client
+//! stated it, on the email tenantry keeps (kept as the user attribute `scim.email_primary`). `title` and the enterprise extension's `department`,
 //! `employeeNumber`, `costCenter`, `organization` and `division` round-trip (kept as user
 //! attributes, see [`crate::user`]). Read and written but not published: `phoneNumbers` by
 //! type (they come back in E.164 form) and the enterprise `manager` (only the id of a user
@@ -144,6 +143,9 @@ fn value_type_primary() -> Vec<Attr> {
     vec![
         Attr::new("value", "string").required(),
         Attr::new("type", "string").canonical(&["work"]),
+        // Read to choose among several values, and given back as the client stated it on
+        // the value tenantry keeps (Okta expects `"primary": true` back).
+        Attr::new("primary", "boolean"),
     ]
 }
 

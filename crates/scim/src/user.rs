@@ -104,6 +104,8 @@ const KEPT: [(Option<&str>, &str, &str); 5] = [
 /// The user attribute that holds the manager's user id.
 pub const MANAGER_ATTRIBUTE: &str = "scim.manager";
 const MANAGER: &str = MANAGER_ATTRIBUTE;
+/// Whether the client marked the email primary (`true` or `false`), as it was sent.
+const EMAIL_PRIMARY: &str = "scim.email_primary";
 const PHONE: &str = "scim.phone.";
 
 fn text<'v>(v: &'v Value, name: &str) -> Option<&'v str> {
@@ -116,10 +118,12 @@ fn text<'v>(v: &'v Value, name: &str) -> Option<&'v str> {
 /// The primary value of a multi-valued attribute, else its first.
 fn primary<'v>(v: &'v Value, name: &str) -> Option<&'v str> {
     let items = member(v, name)?.as_array()?;
-    items
-        .iter()
+    // Items without a value (what a remove of `emails[type eq "work"].value` leaves) are
+    // no values at all.
+    let with_value = || items.iter().filter(|i| text(i, "value").is_some());
+    with_value()
         .find(|i| member(i, "primary").and_then(Value::as_bool) == Some(true))
-        .or_else(|| items.first())
+        .or_else(|| with_value().next())
         .and_then(|i| text(i, "value"))
 }
 
@@ -191,6 +195,21 @@ pub fn user_from_scim(
         profile.phone = Some(phone(p)?);
     }
     let mut attributes = BTreeMap::new();
+    // Whether the client marked the email primary, so that the answer says what it was sent
+    // (Okta expects `"primary": true` back; a client that sent none gets none).
+    let stated_primary = member(resource, "emails")
+        .and_then(Value::as_array)
+        .and_then(|items| {
+            // The item `primary` chose: the one marked primary, else the first with a value.
+            let with_value = || items.iter().filter(|i| text(i, "value").is_some());
+            with_value()
+                .find(|i| member(i, "primary").and_then(Value::as_bool) == Some(true))
+                .or_else(|| with_value().next())
+        })
+        .and_then(|chosen| member(chosen, "primary").and_then(boolean));
+    if let Some(flag) = stated_primary {
+        attributes.insert(EMAIL_PRIMARY.to_owned(), flag.to_string());
+    }
     // Every number by its type, in E.164 form; the primary one is also the profile's phone.
     for item in member(resource, "phoneNumbers")
         .and_then(Value::as_array)
@@ -316,13 +335,18 @@ pub fn user_to_scim(record: &UserRecord, names: &Names<'_>, base_url: &str) -> V
     if let Some(d) = &profile.display_name {
         out.insert("displayName".into(), json!(d.as_str()));
     }
+    let kept = |key: &str| profile.attributes.get(key);
     if let Some(e) = &ids.email {
         out.insert(
             "emails".into(),
-            json!([{"value": e.as_str(), "type": "work", "primary": true}]),
+            match kept(EMAIL_PRIMARY) {
+                Some(flag) => {
+                    json!([{"value": e.as_str(), "type": "work", "primary": flag == "true"}])
+                }
+                None => json!([{"value": e.as_str(), "type": "work"}]),
+            },
         );
     }
-    let kept = |key: &str| profile.attributes.get(key);
     let mut phones: Vec<Value> = PHONE_TYPES
         .iter()
         .filter_map(|t| {

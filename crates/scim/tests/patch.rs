@@ -272,3 +272,60 @@ proptest! {
         }
     }
 }
+
+/// Entra ID removes one member with a value on the `members` path; some clients send the id
+/// alone, or spelled otherwise (upper case, braces). Only the listed members go.
+#[test]
+fn removing_listed_members_removes_only_them_whatever_the_spelling() {
+    let a = "01a2027b-d680-7c3b-9890-e31ecb9a82f5";
+    let b = "01a2027b-d680-7495-b6fb-03f8c38e85ae";
+    let c = "01a2027b-d680-7886-b6f2-60718a574620";
+    let members = || {
+        let mut g = group();
+        g["members"] = json!([{"value": a}, {"value": b}, {"value": c}]);
+        g
+    };
+    for listed in [
+        json!([{"value": b}]),
+        json!([b]),
+        json!(b),
+        json!({"value": b.to_uppercase()}),
+        json!([{"value": format!("{{{b}}}")}]),
+    ] {
+        let mut g = members();
+        apply(
+            &mut g,
+            &ops(json!([{"op": "Remove", "path": "members", "value": listed.clone()}])),
+        )
+        .unwrap();
+        assert_eq!(
+            g["members"],
+            json!([{"value": a}, {"value": c}]),
+            "{listed}"
+        );
+    }
+    // Without a value the attribute goes, as RFC 7644 says.
+    let mut g = members();
+    apply(&mut g, &ops(json!([{"op": "remove", "path": "members"}]))).unwrap();
+    assert!(g.get("members").is_none());
+}
+
+/// Okta's rename carries the group's own id: unchanged, it is accepted; changed, refused.
+#[test]
+fn an_unchanged_read_only_value_is_accepted_a_changed_one_refused() {
+    let mut g = group();
+    apply(
+        &mut g,
+        &ops(json!([{"op": "replace", "value": {"id": "e9e30dba", "displayName": "Guides"}}])),
+    )
+    .unwrap();
+    assert_eq!(g["displayName"], "Guides");
+    let mut g = group();
+    let err = apply(
+        &mut g,
+        &ops(json!([{"op": "replace", "value": {"id": "other", "displayName": "Guides"}}])),
+    )
+    .unwrap_err();
+    assert_eq!(err.scim_type, "mutability");
+    assert_eq!(g, group(), "nothing applied");
+}

@@ -138,7 +138,13 @@ impl ScimService {
         if stated_kind && scim.kind != user.kind() {
             return Err(ScimError::bad("mutability", "a user's kind cannot change"));
         }
-        self.check_manager(client, &scim).await?;
+        // Only a new manager is checked: a manager deleted since must not block every later
+        // change of their reports (a deactivation above all).
+        if scim.attributes.get(MANAGER_ATTRIBUTE).map(String::as_str)
+            != user.profile().attributes.get(MANAGER_ATTRIBUTE)
+        {
+            self.check_manager(client, &scim).await?;
+        }
         let (department, job_profile) = self.department_and_job(client, &scim).await?;
         let mut profile = user.profile().clone();
         profile.attributes = kept_attributes(&profile.attributes, &scim)?;
