@@ -13,7 +13,8 @@ use crate::export::EXCEL_MAX_CELL;
 pub struct ImportLimits {
     /// Bytes of the file as uploaded (default 20 MiB).
     pub max_bytes: u64,
-    /// Bytes an XLSX may unpack to (default 200 MiB).
+    /// Bytes an XLSX may unpack to (default 200 MiB); also the most text all the cells of a
+    /// sheet may hold together (a shared string counts once per cell that names it).
     pub max_decompressed: u64,
     /// Largest ratio of unpacked to packed size of one archive member (default 200).
     pub max_ratio: u64,
@@ -273,6 +274,7 @@ fn read_cells(bytes: &[u8], limits: &ImportLimits) -> Result<Vec<SparseCell>, Ta
     };
     let mut cells = Vec::new();
     let mut first_row = u32::MAX;
+    let mut text_bytes = 0u64;
     while let Some(cell) = reader.next_cell().map_err(not_xlsx)? {
         if *cell.get_value() == DataRef::Empty {
             continue;
@@ -294,6 +296,28 @@ fn read_cells(bytes: &[u8], limits: &ImportLimits) -> Result<Vec<SparseCell>, Ta
             });
         }
         let value = cell.get_value();
+        // A shared string is one text any number of cells can name: each cell would be a
+        // copy of it. A cell longer than Excel holds is refused, and so is a sheet whose
+        // cells together are more text than the archive may unpack to, before the copy.
+        let text = match value {
+            DataRef::String(text) => Some(text.as_str()),
+            DataRef::SharedString(text) => Some(*text),
+            _ => None,
+        };
+        if let Some(text) = text {
+            if text.len() > EXCEL_MAX_CELL && text.encode_utf16().count() > EXCEL_MAX_CELL {
+                return Err(TabularError::NotXlsx(format!(
+                    "a cell on row {} is longer than 32,767 characters",
+                    row as u64 + 1
+                )));
+            }
+            text_bytes = text_bytes.saturating_add(text.len() as u64);
+            if text_bytes > limits.max_decompressed {
+                return Err(TabularError::DecompressedTooLarge {
+                    max: limits.max_decompressed,
+                });
+            }
+        }
         let is_date = matches!(
             value,
             DataRef::DateTime(_) | DataRef::DateTimeIso(_) | DataRef::DurationIso(_)

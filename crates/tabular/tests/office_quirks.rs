@@ -106,6 +106,51 @@ fn a_count_inside_a_broken_tag_is_refused_as_calamine_would_read_it() {
     ));
 }
 
+/// One shared string named by many cells was copied once per cell: 12 MB of text named by
+/// 200 cells asked for 2.4 GB (found in review). Refused before the copies are made.
+#[test]
+fn one_shared_string_named_by_many_cells_is_not_copied_past_the_caps() {
+    let long = "x".repeat(40_000);
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.write_string(0, 0, "Email").unwrap();
+    // Longer than the writer allows: put in afterwards, as a crafted file would have it.
+    sheet.write_string(1, 0, "PLACEHOLDER").unwrap();
+    let bytes = rewrite_part(
+        &workbook.save_to_buffer().unwrap(),
+        "xl/sharedStrings.xml",
+        |xml| xml.replace("PLACEHOLDER", &long),
+    );
+    assert!(matches!(
+        read_xlsx(&bytes, &ImportLimits::default()),
+        Err(TabularError::NotXlsx(reason)) if reason.contains("32,767")
+    ));
+    // Cells within Excel's length that together are more text than the unpack cap.
+    let cell = "y".repeat(30_000);
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.write_string(0, 0, "Email").unwrap();
+    for r in 1..=400 {
+        sheet.write_string(r, 0, &cell).unwrap();
+    }
+    let bytes = workbook.save_to_buffer().unwrap();
+    let limits = ImportLimits {
+        max_decompressed: 10 * 1024 * 1024,
+        ..ImportLimits::default()
+    };
+    assert!(matches!(
+        read_xlsx(&bytes, &limits),
+        Err(TabularError::DecompressedTooLarge { .. })
+    ));
+    assert_eq!(
+        read_xlsx(&bytes, &ImportLimits::default())
+            .unwrap()
+            .rows
+            .len(),
+        400
+    );
+}
+
 #[test]
 fn the_row_cap_stops_the_reading_where_it_is_passed() {
     // 2,000 one-cell rows under a cap of 10 rows and 1,000 cells: before, the cells were
