@@ -17,6 +17,10 @@ impl Directory {
         if let Some(e) = user.sign_in_email() {
             ctx.add_email(e.as_str());
         }
+        // The name a provisioning system knows the user by is as guessable as their email.
+        if let Some(p) = &user.identifiers().principal_name {
+            ctx.add_email(p.as_str());
+        }
         if let Some(u) = &user.identifiers().username {
             ctx.add(tenantry_credentials::ContextKind::Username, u.as_str());
         }

@@ -432,6 +432,15 @@ async fn a_principal_name_is_unique_and_signs_in_only_where_allowed() {
         w.dir.create_user(admin, w.org, other).await,
         Err(DirectoryError::IdentifierTaken)
     ));
+    // A password built from the principal name is refused like one built from the email.
+    let mut guessable = standard("zq@mail.example", WayIn::Password);
+    guessable.identifiers.principal_name =
+        Some(Email::parse("Zanzibar.Quokka@corp.example").unwrap());
+    guessable.password = Some(Password::new("my zanzibar horse battery staple"));
+    assert!(matches!(
+        w.dir.create_user(admin, w.org, guessable).await,
+        Err(DirectoryError::Credential(_))
+    ));
     // PIN users sign in with their placeholder address and have no principal name.
     w.enable_pin_users("pins.acme.example").await.unwrap();
     let mut pin = pin_user("Max", "Muster", "0042");
