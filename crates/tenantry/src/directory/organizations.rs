@@ -264,6 +264,49 @@ impl Directory {
         Ok(())
     }
 
+    /// Renames an organization ("edit organization info": the agency's client, the partner
+    /// portal's customer company). The caller must administer the organization (its own
+    /// admin, or an admin above it whose grant's scope covers it). Audited as `org.renamed` with the old and the new name; the
+    /// same name again changes and audits nothing.
+    #[tracing::instrument(
+        name = "tenantry",
+        skip_all,
+        fields(use_case = "rename_organization"),
+        err(Display)
+    )]
+    pub async fn rename_organization(
+        &self,
+        caller: Caller,
+        org: OrgId,
+        name: Name,
+    ) -> Result<(), DirectoryError> {
+        self.acting(caller).await?;
+        self.require_admin(caller, org).await?;
+        retrying!(self, self.try_rename(caller, org, &name))
+    }
+
+    pub(crate) async fn try_rename(
+        &self,
+        caller: Caller,
+        org: OrgId,
+        name: &Name,
+    ) -> Result<(), DirectoryError> {
+        let (mut record, version) = self.org(org).await?;
+        if record.org.name == *name {
+            return Ok(());
+        }
+        let mut event = self.audit(caller, Some(org), None, "org.renamed");
+        event
+            .detail
+            .insert("from".into(), record.org.name.as_str().to_owned());
+        event.detail.insert("to".into(), name.as_str().to_owned());
+        record.org.name = name.clone();
+        let mut cs = Changeset::new();
+        cs.update(Record::Org(record), version).audit(event);
+        self.store.commit(cs).await?;
+        Ok(())
+    }
+
     /// Makes `user` the organization's contact person (partner portal): a standard member; no
     /// privileges come with it.
     #[tracing::instrument(

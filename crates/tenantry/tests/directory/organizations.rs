@@ -188,3 +188,102 @@ async fn partner_portal_first_user_of_a_company_is_its_contact_and_admin() {
             .is_empty()
     );
 }
+
+/// "Edit organization info" (agency, partner portal): an organization's admin, or an admin
+/// above it, renames it; a member, another organization's admin and a blocked admin cannot.
+#[tokio::test]
+async fn an_admin_renames_the_organization_and_nobody_else_does() {
+    let w = world().await;
+    let admin = Caller::User(w.admin);
+    let client = w
+        .dir
+        .create_organization(admin, w.org, Name::parse("Client A").unwrap())
+        .await
+        .unwrap();
+    let name = |n: &str| Name::parse(n).unwrap();
+    // The client's admin renames it; the same name again is no change.
+    w.grant_admin(w.admin, client).await.unwrap();
+    w.dir
+        .rename_organization(admin, client, name("Client A GmbH"))
+        .await
+        .unwrap();
+    w.dir
+        .rename_organization(admin, client, name("Client A GmbH"))
+        .await
+        .unwrap();
+    let renamed: Vec<AuditEvent> = w
+        .store
+        .audit(&AuditQuery {
+            org: Some(client),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "org.renamed")
+        .collect();
+    assert_eq!(renamed.len(), 1);
+    assert_eq!(
+        (
+            renamed[0].detail.get("from").map(String::as_str),
+            renamed[0].detail.get("to").map(String::as_str)
+        ),
+        (Some("Client A"), Some("Client A GmbH"))
+    );
+    match w
+        .store
+        .get(&RecordKey::Org(client))
+        .await
+        .unwrap()
+        .unwrap()
+        .value
+    {
+        Record::Org(o) => assert_eq!(o.org.name.as_str(), "Client A GmbH"),
+        other => panic!("{other:?}"),
+    }
+    // A member of the agency, another root's admin: refused.
+    let member = w
+        .active_user(
+            w.org,
+            "max@acme.example",
+            "a passphrase long enough for max",
+        )
+        .await
+        .unwrap();
+    let (_, bolt_admin) = w.add_root("Bolt", "bob@bolt.example").await.unwrap();
+    for caller in [member, bolt_admin] {
+        assert!(matches!(
+            w.dir
+                .rename_organization(Caller::User(caller), client, name("Taken Over"))
+                .await,
+            Err(DirectoryError::Denied(_))
+        ));
+    }
+    // A second admin of the agency, blocked: refused before anything is read.
+    let sam = w
+        .active_user(w.org, "sam@acme.example", "purple monkey dishwasher")
+        .await
+        .unwrap();
+    w.grant_admin(sam, w.org).await.unwrap();
+    w.dir
+        .change_account(admin, sam, tenantry_lifecycle::Event::Block)
+        .await
+        .unwrap();
+    assert!(matches!(
+        w.dir
+            .rename_organization(Caller::User(sam), client, name("Taken Over"))
+            .await,
+        Err(DirectoryError::CallerMayNotAct)
+    ));
+    match w
+        .store
+        .get(&RecordKey::Org(client))
+        .await
+        .unwrap()
+        .unwrap()
+        .value
+    {
+        Record::Org(o) => assert_eq!(o.org.name.as_str(), "Client A GmbH"),
+        other => panic!("{other:?}"),
+    }
+}
